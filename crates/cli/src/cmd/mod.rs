@@ -1,0 +1,30 @@
+//! One module per command group.
+
+pub mod info;
+pub mod run;
+pub mod runs;
+pub mod validate;
+
+use std::path::Path;
+
+use anyhow::Context;
+use pai_store::Workspace;
+
+/// The workspace for the current directory.
+pub fn workspace() -> anyhow::Result<Workspace> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    Ok(Workspace::discover(&cwd)?)
+}
+
+/// Loads and validates a manifest, printing every diagnostic on failure.
+pub fn load_manifest(path: &Path) -> Option<pai_manifest::ValidatedPipeline> {
+    match pai_manifest::load(path) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            for d in &e.0 {
+                eprintln!("error: {d}");
+            }
+            None
+        }
+    }
+}

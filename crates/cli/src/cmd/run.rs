@@ -1,0 +1,124 @@
+//! `pai-engine run FILE`
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use pai_core::{NodeState, RunState};
+use pai_scheduler::{ComponentExecutor, RunOptions, Scheduler};
+use pai_store::Catalog;
+
+use crate::output::{human_ms, print_table};
+use crate::progress::Progress;
+
+/// Arguments of `run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The manifest to run (optional with `--resume`: the resumed run's manifest).
+    file: Option<PathBuf>,
+    /// Resume a run: re-execute only the nodes that did not succeed, reusing the outputs of those that did.
+    #[arg(long, value_name = "RUN_ID")]
+    resume: Option<String>,
+    /// Stop everything at the first failed node.
+    #[arg(long)]
+    fail_fast: bool,
+    /// No progress display and no summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// How many nodes may run at once (overrides `spec.parallelism`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    parallelism: Option<u32>,
+}
+
+/// Runs a manifest; exit status 0 on success, 1 on failure, 130 on cancel.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let ws = super::workspace()?;
+    let catalog = Arc::new(ws.catalog()?);
+    let file = match (&args.file, &args.resume) {
+        (Some(f), _) => f.clone(),
+        (None, Some(id)) => PathBuf::from(catalog.get_run(id)?.manifest_path),
+        (None, None) => bail!("give a manifest file to run, or `--resume RUN_ID`"),
+    };
+    let Some(pipeline) = super::load_manifest(&file) else { return Ok(ExitCode::from(1)) };
+    let project = pipeline.project.clone().unwrap_or_else(|| ws.default_project().to_string());
+    let parallelism = args
+        .parallelism
+        .or(pipeline.parallelism)
+        .map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), |p| p as usize);
+    let manifest_path = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+    let opts = RunOptions {
+        parallelism,
+        fail_fast: args.fail_fast,
+        resume_from: args.resume.as_ref().map(|r| catalog.get_run(r).map(|r| r.id)).transpose()?,
+        manifest_path: manifest_path.display().to_string(),
+        git: crate::git::describe(&manifest_path),
+        kind: "pipeline".into(),
+    };
+    let interactive = !args.quiet && std::io::stderr().is_terminal();
+    let pipeline = Arc::new(pipeline);
+    let progress = interactive.then(|| Arc::new(Progress::new(&pipeline)));
+    let mut scheduler = Scheduler::new(catalog.clone(), Arc::new(ComponentExecutor), ws.state_dir.clone());
+    if let Some(p) = &progress {
+        scheduler = scheduler.with_observer(p.clone());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(async {
+        let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ncancelling: waiting for running nodes to stop (Ctrl-C again to abort)");
+                let _ = cancel_tx.send(true);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        scheduler.run(pipeline.clone(), project, opts, cancel_rx).await
+    })?;
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    if interactive {
+        let rows: Vec<Vec<String>> = outcome
+            .nodes
+            .iter()
+            .map(|n| {
+                let mut state = n.state.to_string();
+                if n.reused_from.is_some() {
+                    state.push_str(" (reused)");
+                }
+                vec![
+                    n.node_id.clone(),
+                    n.component.clone(),
+                    state,
+                    n.attempts.to_string(),
+                    human_ms(n.duration_ms),
+                    n.error.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        print_table(&["NODE", "COMPONENT", "STATE", "ATTEMPTS", "DURATION", "ERROR"], &rows);
+    }
+    if !args.quiet {
+        for n in outcome.nodes.iter().filter(|n| n.state == NodeState::Failed) {
+            eprintln!("error: node `{}` failed: {}", n.node_id, n.error.as_deref().unwrap_or(""));
+        }
+        eprintln!(
+            "run {}: {} ({} nodes, {:.2}s)",
+            outcome.run_id,
+            outcome.state,
+            outcome.nodes.len(),
+            outcome.elapsed.as_secs_f64()
+        );
+    }
+    Ok(match outcome.state {
+        RunState::Succeeded => ExitCode::SUCCESS,
+        RunState::Cancelled => ExitCode::from(130),
+        RunState::Failed | RunState::Running => ExitCode::from(1),
+    })
+}

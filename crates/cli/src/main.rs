@@ -1,0 +1,73 @@
+//! The `pai-engine` command line.
+
+mod cmd;
+mod git;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// pai-engine: PAI-style ML pipelines as code — validate, run and inspect them.
+#[derive(Debug, Parser)]
+#[command(name = "pai-engine", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// More logging (-v info, -vv debug); `RUST_LOG` overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate manifests; report every problem with file:line:column.
+    Validate(cmd::validate::Args),
+    /// Run a pipeline manifest.
+    Run(cmd::run::Args),
+    /// Print the JSON Schema of manifests.
+    Schema,
+    /// Inspect recorded runs.
+    #[command(subcommand)]
+    Runs(cmd::runs::RunsCommand),
+    /// Print a pipeline's DAG as Graphviz DOT or Mermaid.
+    Graph(cmd::info::GraphArgs),
+    /// List the components, or describe one.
+    Components(cmd::info::ComponentsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Validate(a) => cmd::validate::run(&a),
+        Command::Run(a) => cmd::run::run(a),
+        Command::Schema => cmd::info::schema(),
+        Command::Runs(c) => cmd::runs::run(c),
+        Command::Graph(a) => cmd::info::graph(&a),
+        Command::Components(a) => cmd::info::components(&a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -1,0 +1,16 @@
+//! pai-components: the components a manifest's nodes run.
+//!
+//! Each component is one file named after its YAML `component` name,
+//! holding its typed config struct (serde + schemars, so the JSON Schema
+//! comes from the same types) and its runner. [`registry`] lists them in
+//! one closed enum.
+
+mod delay;
+pub mod io;
+mod read_table;
+pub mod registry;
+mod split;
+pub mod table;
+mod write_table;
+
+pub use registry::{ComponentConfig, all, lookup, params_schemas};

@@ -1,0 +1,81 @@
+//! `read_table`: reads a CSV or Parquet file into a table.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use pai_core::{Component, Error, NodeOutputs, PortSpec, PortType, Result, RunContext};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::io::output_table;
+use crate::table::{ColumnType, TableFormat, read_csv, read_parquet};
+
+/// Reads a CSV (with a header row) or Parquet file. Column types are
+/// inferred; `columns` forces the type of named columns.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadTable {
+    /// The file to read, relative to the manifest.
+    pub path: PathBuf,
+    /// The file format; guessed from the extension (`.csv`, `.parquet`) when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<TableFormat>,
+    /// Column types to force, by column name (`int64`, `float64`, `string`, `bool`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns: BTreeMap<String, ColumnType>,
+    /// The CSV field delimiter: one ASCII character.
+    #[serde(default = "default_delimiter")]
+    pub delimiter: String,
+}
+
+fn default_delimiter() -> String {
+    ",".into()
+}
+
+impl Component for ReadTable {
+    const NAME: &'static str = "read_table";
+    const SUMMARY: &'static str = "Read a CSV or Parquet file into a table";
+    const INPUTS: &'static [PortSpec] = &[];
+    const OUTPUTS: &'static [PortSpec] = &[PortSpec::required("output", PortType::Table, "the table read")];
+
+    fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
+        let path = ctx.resolve(&self.path);
+        if !path.is_file() {
+            return Err(Error::invalid(format!(
+                "`path`: no file at `{}` (paths are relative to the manifest)",
+                path.display()
+            )));
+        }
+        let format = match self.format.or_else(|| TableFormat::guess(&path)) {
+            Some(f) => f,
+            None => {
+                return Err(Error::invalid(format!(
+                    "`format`: cannot tell the format of `{}` from its extension; set `format: csv` or `format: parquet`",
+                    path.display()
+                )));
+            }
+        };
+        let batch = match format {
+            TableFormat::Csv => {
+                let delimiter = match self.delimiter.as_bytes() {
+                    [b] if b.is_ascii() => *b,
+                    _ => return Err(Error::invalid("`delimiter` must be exactly one ASCII character")),
+                };
+                let overrides: Vec<(String, ColumnType)> = self.columns.iter().map(|(k, v)| (k.clone(), *v)).collect();
+                read_csv(&path, delimiter, &overrides)?
+            }
+            TableFormat::Parquet => {
+                if !self.columns.is_empty() {
+                    return Err(Error::invalid("`columns` applies to CSV files only; Parquet files carry their own types"));
+                }
+                read_parquet(&path)?
+            }
+        };
+        ctx.log(
+            "info",
+            format!("read {} rows x {} columns from `{}`", batch.num_rows(), batch.num_columns(), path.display()),
+        );
+        ctx.set_metrics(serde_json::json!({ "rows": batch.num_rows(), "columns": batch.num_columns() }));
+        Ok(NodeOutputs::default().with("output", output_table(ctx, "output", &batch)?))
+    }
+}

@@ -1,0 +1,60 @@
+//! The `Component` trait that every YAML component implements.
+
+use serde::Serialize;
+
+use crate::{NodeOutputs, PortSpec, Result, RunContext};
+
+/// A pipeline component: a typed config (its `params`) plus a runner.
+///
+/// Components are registered in the closed enum of `pai-components`; this
+/// trait is what that enum dispatches to.
+pub trait Component {
+    /// The YAML `component` name.
+    const NAME: &'static str;
+    /// One line on what the component does.
+    const SUMMARY: &'static str;
+    /// The input ports.
+    const INPUTS: &'static [PortSpec];
+    /// The output ports.
+    const OUTPUTS: &'static [PortSpec];
+
+    /// Runs the component. Outputs are written below
+    /// [`RunContext::output_dir`] and listed in the returned [`NodeOutputs`];
+    /// the scheduler then records and publishes them atomically.
+    fn run(&self, ctx: &RunContext) -> Result<NodeOutputs>;
+}
+
+/// A component's description for listings and the schema.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentInfo {
+    /// The YAML `component` name.
+    pub name: &'static str,
+    /// One line on what it does.
+    pub summary: &'static str,
+    /// The input ports.
+    pub inputs: &'static [PortSpec],
+    /// The output ports.
+    pub outputs: &'static [PortSpec],
+}
+
+impl ComponentInfo {
+    /// The description of component `C`.
+    pub fn of<C: Component>() -> Self {
+        ComponentInfo {
+            name: C::NAME,
+            summary: C::SUMMARY,
+            inputs: C::INPUTS,
+            outputs: C::OUTPUTS,
+        }
+    }
+
+    /// Looks up an input port.
+    pub fn input(&self, name: &str) -> Option<&'static PortSpec> {
+        self.inputs.iter().find(|p| p.name == name)
+    }
+
+    /// Looks up an output port.
+    pub fn output(&self, name: &str) -> Option<&'static PortSpec> {
+        self.outputs.iter().find(|p| p.name == name)
+    }
+}

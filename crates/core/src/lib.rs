@@ -1,0 +1,24 @@
+//! pai-core: the types every other pai-engine crate shares.
+//!
+//! It owns the vocabulary of a run (ports and their types, artifacts, node
+//! outputs), the [`Component`] trait with the [`RunContext`] a runner gets,
+//! and the [`Error`] components return. It does no I/O of its own.
+
+mod artifact;
+mod component;
+mod context;
+mod error;
+mod names;
+mod port;
+mod state;
+
+pub use artifact::{Artifact, ArtifactKind};
+pub use component::{Component, ComponentInfo};
+pub use context::{CancelFlag, LogLine, NodeOutputs, RunContext, RunInfo, now_rfc3339};
+pub use error::{Error, Result};
+pub use names::{check_model_name, check_node_id, check_pipeline_name, suggest};
+pub use port::{PortSpec, PortType};
+pub use state::{NodeState, RunState};
+
+/// The engine's version, recorded in run rows and model metadata.
+pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

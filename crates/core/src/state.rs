@@ -1,0 +1,106 @@
+//! The states of runs and node runs.
+
+use serde::{Deserialize, Serialize};
+
+/// The state of one node in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeState {
+    /// Waiting for its upstream nodes.
+    Pending,
+    /// Executing.
+    Running,
+    /// Finished successfully (or its outputs were reused on resume).
+    Succeeded,
+    /// Failed after its retries.
+    Failed,
+    /// Not run because it was not selected, or a fail-fast stop.
+    Skipped,
+    /// Not run because an upstream node failed.
+    UpstreamFailed,
+    /// Stopped by a cancel.
+    Cancelled,
+}
+
+impl NodeState {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeState::Pending => "pending",
+            NodeState::Running => "running",
+            NodeState::Succeeded => "succeeded",
+            NodeState::Failed => "failed",
+            NodeState::Skipped => "skipped",
+            NodeState::UpstreamFailed => "upstream_failed",
+            NodeState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => NodeState::Pending,
+            "running" => NodeState::Running,
+            "succeeded" => NodeState::Succeeded,
+            "failed" => NodeState::Failed,
+            "skipped" => NodeState::Skipped,
+            "upstream_failed" => NodeState::UpstreamFailed,
+            "cancelled" => NodeState::Cancelled,
+            _ => return None,
+        })
+    }
+
+    /// Whether the node will not change state any more.
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, NodeState::Pending | NodeState::Running)
+    }
+}
+
+impl std::fmt::Display for NodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The state of a whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    /// Nodes are executing.
+    Running,
+    /// Every selected node succeeded.
+    Succeeded,
+    /// At least one node failed.
+    Failed,
+    /// The run was cancelled.
+    Cancelled,
+}
+
+impl RunState {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Running => "running",
+            RunState::Succeeded => "succeeded",
+            RunState::Failed => "failed",
+            RunState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "running" => RunState::Running,
+            "succeeded" => RunState::Succeeded,
+            "failed" => RunState::Failed,
+            "cancelled" => RunState::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for RunState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,20 @@
+//! The seam between the scheduler and what a node does.
+
+use pai_core::{NodeOutputs, Result, RunContext};
+use pai_manifest::ValidatedNode;
+
+/// Executes one attempt of a node, on a blocking thread.
+pub trait NodeExecutor: Send + Sync + 'static {
+    /// Runs `node` with `ctx`; outputs go below `ctx.output_dir`.
+    fn execute(&self, node: &ValidatedNode, ctx: &RunContext) -> Result<NodeOutputs>;
+}
+
+/// Runs nodes' components: the executor of `pai-engine run`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ComponentExecutor;
+
+impl NodeExecutor for ComponentExecutor {
+    fn execute(&self, node: &ValidatedNode, ctx: &RunContext) -> Result<NodeOutputs> {
+        node.config.run(ctx)
+    }
+}
