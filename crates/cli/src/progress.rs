@@ -18,24 +18,41 @@ pub struct Progress {
 impl Progress {
     /// A bar for `pipeline`'s nodes, drawn on stderr.
     pub fn new(pipeline: &ValidatedPipeline) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(pipeline.nodes.len() as u64), ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(
+            Some(pipeline.nodes.len() as u64),
+            ProgressDrawTarget::stderr(),
+        );
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} nodes  {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} nodes  {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(120));
-        Progress { bar, ids: pipeline.nodes.iter().map(|n| n.id.clone()).collect(), running: Mutex::new(Vec::new()) }
+        Progress {
+            bar,
+            ids: pipeline.nodes.iter().map(|n| n.id.clone()).collect(),
+            running: Mutex::new(Vec::new()),
+        }
     }
 
     fn refresh(&self, running: &[(usize, Instant, u32)]) {
         let msg: Vec<String> = running
             .iter()
             .map(|(i, t, a)| {
-                let retry = if *a > 1 { format!(" (attempt {a})") } else { String::new() };
+                let retry = if *a > 1 {
+                    format!(" (attempt {a})")
+                } else {
+                    String::new()
+                };
                 format!("{} {:.1}s{retry}", self.ids[*i], t.elapsed().as_secs_f64())
             })
             .collect();
-        self.bar.set_message(if msg.is_empty() { String::new() } else { format!("running: {}", msg.join(", ")) });
+        self.bar.set_message(if msg.is_empty() {
+            String::new()
+        } else {
+            format!("running: {}", msg.join(", "))
+        });
     }
 
     /// Clears the bar.
@@ -46,7 +63,9 @@ impl Progress {
 
 impl Observer for Progress {
     fn on_event(&self, event: &Event) {
-        let Ok(mut running) = self.running.lock() else { return };
+        let Ok(mut running) = self.running.lock() else {
+            return;
+        };
         match event {
             Event::NodeStarted { node, attempt } => {
                 running.retain(|(i, _, _)| i != node);

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::io::{input_table, output_table};
 
 /// Waits for `seconds` (cancellable), then forwards the `data` table, if
-/// connected, to `output`.
+/// connected, to `output`. Without `data` it only orders work in time
+/// (use `depends_on` to wait for it).
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Delay {
@@ -21,16 +22,23 @@ pub struct Delay {
 impl Component for Delay {
     const NAME: &'static str = "delay";
     const SUMMARY: &'static str = "Wait for a number of seconds, then pass the input table through";
-    const INPUTS: &'static [PortSpec] = &[PortSpec::optional("data", PortType::Table, "a table to forward")];
-    const OUTPUTS: &'static [PortSpec] = &[PortSpec::required(
+    const INPUTS: &'static [PortSpec] = &[PortSpec::optional(
+        "data",
+        PortType::Table,
+        "a table to forward",
+    )];
+    const OUTPUTS: &'static [PortSpec] = &[PortSpec::optional(
         "output",
         PortType::Table,
-        "the input table, or an empty table when none is connected",
+        "the input table; produced only when `data` is connected",
     )];
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
         if !(0.0..=86_400.0).contains(&self.seconds) {
-            return Err(Error::invalid(format!("`seconds` must be between 0 and 86400, got {}", self.seconds)));
+            return Err(Error::invalid(format!(
+                "`seconds` must be between 0 and 86400, got {}",
+                self.seconds
+            )));
         }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs_f64(self.seconds);
         while std::time::Instant::now() < deadline {
@@ -40,7 +48,9 @@ impl Component for Delay {
         }
         let batch = match ctx.optional_input("data") {
             Some(_) => input_table(ctx, "data")?,
-            None => arrow::array::RecordBatch::new_empty(std::sync::Arc::new(arrow::datatypes::Schema::empty())),
+            None => arrow::array::RecordBatch::new_empty(std::sync::Arc::new(
+                arrow::datatypes::Schema::empty(),
+            )),
         };
         Ok(NodeOutputs::default().with("output", output_table(ctx, "output", &batch)?))
     }

@@ -36,7 +36,11 @@ impl Component for ReadTable {
     const NAME: &'static str = "read_table";
     const SUMMARY: &'static str = "Read a CSV or Parquet file into a table";
     const INPUTS: &'static [PortSpec] = &[];
-    const OUTPUTS: &'static [PortSpec] = &[PortSpec::required("output", PortType::Table, "the table read")];
+    const OUTPUTS: &'static [PortSpec] = &[PortSpec::required(
+        "output",
+        PortType::Table,
+        "the table read",
+    )];
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
         let path = ctx.resolve(&self.path);
@@ -59,23 +63,37 @@ impl Component for ReadTable {
             TableFormat::Csv => {
                 let delimiter = match self.delimiter.as_bytes() {
                     [b] if b.is_ascii() => *b,
-                    _ => return Err(Error::invalid("`delimiter` must be exactly one ASCII character")),
+                    _ => {
+                        return Err(Error::invalid(
+                            "`delimiter` must be exactly one ASCII character",
+                        ));
+                    }
                 };
-                let overrides: Vec<(String, ColumnType)> = self.columns.iter().map(|(k, v)| (k.clone(), *v)).collect();
+                let overrides: Vec<(String, ColumnType)> =
+                    self.columns.iter().map(|(k, v)| (k.clone(), *v)).collect();
                 read_csv(&path, delimiter, &overrides)?
             }
             TableFormat::Parquet => {
                 if !self.columns.is_empty() {
-                    return Err(Error::invalid("`columns` applies to CSV files only; Parquet files carry their own types"));
+                    return Err(Error::invalid(
+                        "`columns` applies to CSV files only; Parquet files carry their own types",
+                    ));
                 }
                 read_parquet(&path)?
             }
         };
         ctx.log(
             "info",
-            format!("read {} rows x {} columns from `{}`", batch.num_rows(), batch.num_columns(), path.display()),
+            format!(
+                "read {} rows x {} columns from `{}`",
+                batch.num_rows(),
+                batch.num_columns(),
+                path.display()
+            ),
         );
-        ctx.set_metrics(serde_json::json!({ "rows": batch.num_rows(), "columns": batch.num_columns() }));
+        ctx.set_metrics(
+            serde_json::json!({ "rows": batch.num_rows(), "columns": batch.num_columns() }),
+        );
         Ok(NodeOutputs::default().with("output", output_table(ctx, "output", &batch)?))
     }
 }

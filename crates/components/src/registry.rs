@@ -71,4 +71,3 @@ registry! {
 pub fn lookup(name: &str) -> Option<ComponentInfo> {
     all().into_iter().find(|c| c.name == name)
 }
-

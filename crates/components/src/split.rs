@@ -24,7 +24,11 @@ pub struct Split {
 impl Component for Split {
     const NAME: &'static str = "split";
     const SUMMARY: &'static str = "Split a table's rows at random into two tables";
-    const INPUTS: &'static [PortSpec] = &[PortSpec::required("data", PortType::Table, "the table to split")];
+    const INPUTS: &'static [PortSpec] = &[PortSpec::required(
+        "data",
+        PortType::Table,
+        "the table to split",
+    )];
     const OUTPUTS: &'static [PortSpec] = &[
         PortSpec::required("output1", PortType::Table, "`fraction` of the rows"),
         PortSpec::required("output2", PortType::Table, "the remaining rows"),
@@ -32,7 +36,10 @@ impl Component for Split {
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
         if !(0.0..=1.0).contains(&self.fraction) {
-            return Err(Error::invalid(format!("`fraction` must be between 0 and 1, got {}", self.fraction)));
+            return Err(Error::invalid(format!(
+                "`fraction` must be between 0 and 1, got {}",
+                self.fraction
+            )));
         }
         let batch = input_table(ctx, "data")?;
         let (first, second) = split_indices(batch.num_rows(), self.fraction, self.seed);

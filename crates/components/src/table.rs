@@ -9,7 +9,9 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use pai_core::{Error, Result};
 
 /// A column type a user can force in `read_table`'s `columns`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ColumnType {
     /// 64-bit integers.
@@ -34,7 +36,9 @@ impl ColumnType {
 }
 
 /// The file formats tables are read from and written to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TableFormat {
     /// Comma-separated values with a header row.
@@ -64,12 +68,22 @@ const BATCH_ROWS: usize = 64 * 1024;
 /// Types are inferred from a sample and widened (integer to float, anything
 /// to string) when a later value does not fit; `overrides` forces types.
 /// Files without quoted fields are parsed in parallel chunks of lines.
-pub fn read_csv(path: &Path, delimiter: u8, overrides: &[(String, ColumnType)]) -> Result<RecordBatch> {
+pub fn read_csv(
+    path: &Path,
+    delimiter: u8,
+    overrides: &[(String, ColumnType)],
+) -> Result<RecordBatch> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let header_end = bytes.iter().position(|b| *b == b'\n').map_or(bytes.len(), |p| p + 1);
+    let header_end = bytes
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |p| p + 1);
     if bytes[..header_end].iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(Error::invalid(format!("`{}`: the file is empty; a header row is required", path.display())));
+        return Err(Error::invalid(format!(
+            "`{}`: the file is empty; a header row is required",
+            path.display()
+        )));
     }
     let sample_end = nth_line_end(bytes, header_end, INFER_ROWS);
     let format = arrow::csv::reader::Format::default()
@@ -100,7 +114,14 @@ pub fn read_csv(path: &Path, delimiter: u8, overrides: &[(String, ColumnType)]) 
         .map(|f| overrides.iter().any(|(n, _)| n == f.name()))
         .collect();
     let body = &bytes[header_end..];
-    let chunks = split_lines(body, if body.contains(&b'"') { 1 } else { rayon::current_num_threads().max(1) * 2 });
+    let chunks = split_lines(
+        body,
+        if body.contains(&b'"') {
+            1
+        } else {
+            rayon::current_num_threads().max(1) * 2
+        },
+    );
     // Parse; on a type error in an inferred column, widen it and retry.
     for _ in 0..=fields.len() * 2 {
         let schema: SchemaRef = Arc::new(Schema::new(fields.clone()));
@@ -109,7 +130,8 @@ pub fn read_csv(path: &Path, delimiter: u8, overrides: &[(String, ColumnType)]) 
             chunks
                 .par_iter()
                 .map(|&(start, end, first_line)| {
-                    decode_chunk(&body[start..end], schema.clone(), delimiter).map_err(|e| (first_line, e))
+                    decode_chunk(&body[start..end], schema.clone(), delimiter)
+                        .map_err(|e| (first_line, e))
                 })
                 .collect()
         };
@@ -139,7 +161,10 @@ pub fn read_csv(path: &Path, delimiter: u8, overrides: &[(String, ColumnType)]) 
                 .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())));
         }
     }
-    Err(Error::invalid(format!("`{}`: could not settle the column types", path.display())))
+    Err(Error::invalid(format!(
+        "`{}`: could not settle the column types",
+        path.display()
+    )))
 }
 
 /// Arrow infers `Null` for all-empty columns and sometimes narrower types;
@@ -155,7 +180,11 @@ fn normalize(dt: &DataType) -> DataType {
     }
 }
 
-fn decode_chunk(data: &[u8], schema: SchemaRef, delimiter: u8) -> std::result::Result<Vec<RecordBatch>, arrow::error::ArrowError> {
+fn decode_chunk(
+    data: &[u8],
+    schema: SchemaRef,
+    delimiter: u8,
+) -> std::result::Result<Vec<RecordBatch>, arrow::error::ArrowError> {
     let mut decoder = arrow::csv::ReaderBuilder::new(schema)
         .with_header(false)
         .with_delimiter(delimiter)
@@ -180,12 +209,17 @@ fn decode_chunk(data: &[u8], schema: SchemaRef, delimiter: u8) -> std::result::R
 
 /// The column index of a value-parse error in a column whose type was
 /// inferred (not forced) and can still be widened.
-fn widenable_column(e: &arrow::error::ArrowError, fields: &[Field], forced: &[bool]) -> Option<usize> {
+fn widenable_column(
+    e: &arrow::error::ArrowError,
+    fields: &[Field],
+    forced: &[bool],
+) -> Option<usize> {
     let msg = e.to_string();
     let rest = msg.split("for column ").nth(1)?;
     let col: usize = rest.split_whitespace().next()?.parse().ok()?;
     let f = fields.get(col)?;
-    (!forced.get(col).copied().unwrap_or(true) && !matches!(f.data_type(), DataType::Utf8)).then_some(col)
+    (!forced.get(col).copied().unwrap_or(true) && !matches!(f.data_type(), DataType::Utf8))
+        .then_some(col)
 }
 
 /// Turns an Arrow CSV error into one naming the file and the absolute line.
@@ -213,7 +247,12 @@ fn csv_error(path: &Path, _bytes: &[u8], first_line: usize, e: &arrow::error::Ar
                 ))
             } else {
                 let what = msg.split(" at line").next().unwrap_or(&msg);
-                Error::invalid(format!("`{}`:{}: {}", path.display(), first_line + rel + 2, lowercase_first(what)))
+                Error::invalid(format!(
+                    "`{}`:{}: {}",
+                    path.display(),
+                    first_line + rel + 2,
+                    lowercase_first(what)
+                ))
             }
         }
         None => Error::invalid(format!("`{}`: {msg}", path.display())),
@@ -222,7 +261,8 @@ fn csv_error(path: &Path, _bytes: &[u8], first_line: usize, e: &arrow::error::Ar
 
 fn lowercase_first(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+    c.next()
+        .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
 }
 
 /// The byte offset after the `n`-th line starting at `from`.
@@ -262,12 +302,18 @@ pub fn read_parquet(path: &Path) -> Result<RecordBatch> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
-        .map_err(|e| Error::invalid(format!("`{}`: not a readable Parquet file: {e}", path.display())))?;
+        .map_err(|e| {
+            Error::invalid(format!(
+                "`{}`: not a readable Parquet file: {e}",
+                path.display()
+            ))
+        })?;
     let schema = arrow::array::RecordBatchReader::schema(&reader);
     let batches = reader
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))?;
-    arrow::compute::concat_batches(&schema, &batches).map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))
+    arrow::compute::concat_batches(&schema, &batches)
+        .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))
 }
 
 /// Reads a table in the given format.
@@ -279,8 +325,12 @@ pub fn read_table(path: &Path, format: TableFormat) -> Result<RecordBatch> {
 }
 
 /// Encodes a batch as Parquet into `w`.
-fn encode_parquet<W: std::io::Write + Send>(batch: &RecordBatch, w: W) -> std::result::Result<(), String> {
-    let mut writer = parquet::arrow::ArrowWriter::try_new(w, batch.schema(), None).map_err(|e| e.to_string())?;
+fn encode_parquet<W: std::io::Write + Send>(
+    batch: &RecordBatch,
+    w: W,
+) -> std::result::Result<(), String> {
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(w, batch.schema(), None).map_err(|e| e.to_string())?;
     writer.write(batch).map_err(|e| e.to_string())?;
     writer.close().map(|_| ()).map_err(|e| e.to_string())
 }
@@ -293,7 +343,12 @@ fn encode_csv<W: std::io::Write>(batch: &RecordBatch, w: W) -> std::result::Resu
 
 /// Writes a batch to `path` atomically: a temporary file in the same
 /// directory, then a rename (or a no-clobber link when `overwrite` is false).
-pub fn write_table(batch: &RecordBatch, path: &Path, format: TableFormat, overwrite: bool) -> Result<()> {
+pub fn write_table(
+    batch: &RecordBatch,
+    path: &Path,
+    format: TableFormat,
+    overwrite: bool,
+) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
@@ -368,27 +423,44 @@ mod tests {
     fn forced_types_are_not_widened() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "f.csv", "a,b\n1,2\n3,x\n");
-        let err = read_csv(&p, b',', &[("b".into(), ColumnType::Int64)]).unwrap_err().to_string();
+        let err = read_csv(&p, b',', &[("b".into(), ColumnType::Int64)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("f.csv`:3"), "{err}");
         let ok = read_csv(&p, b',', &[("a".into(), ColumnType::Float64)]).unwrap();
         assert_eq!(ok.schema().field(0).data_type(), &DataType::Float64);
         assert_eq!(ok.schema().field(1).data_type(), &DataType::Utf8);
-        let err = read_csv(&p, b',', &[("zz".into(), ColumnType::Int64)]).unwrap_err().to_string();
+        let err = read_csv(&p, b',', &[("zz".into(), ColumnType::Int64)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`zz`"), "{err}");
     }
 
     #[test]
     fn parquet_and_csv_round_trip_atomically() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), "in.csv", "x,y,s\n1,0.5,a\n2,,b\n3,1.5,\"c,d\"\n");
+        let p = write(
+            dir.path(),
+            "in.csv",
+            "x,y,s\n1,0.5,a\n2,,b\n3,1.5,\"c,d\"\n",
+        );
         let b = read_csv(&p, b',', &[]).unwrap();
-        assert_eq!(b.column(0).as_primitive::<Int64Type>().values().to_vec(), vec![1, 2, 3]);
-        for (name, fmt) in [("o.parquet", TableFormat::Parquet), ("o.csv", TableFormat::Csv)] {
+        assert_eq!(
+            b.column(0).as_primitive::<Int64Type>().values().to_vec(),
+            vec![1, 2, 3]
+        );
+        for (name, fmt) in [
+            ("o.parquet", TableFormat::Parquet),
+            ("o.csv", TableFormat::Csv),
+        ] {
             let out = dir.path().join(name);
             write_table(&b, &out, fmt, false).unwrap();
             let back = read_table(&out, fmt).unwrap();
             assert_eq!(back, b);
-            assert!(matches!(write_table(&b, &out, fmt, false), Err(Error::AlreadyExists(_))));
+            assert!(matches!(
+                write_table(&b, &out, fmt, false),
+                Err(Error::AlreadyExists(_))
+            ));
             write_table(&b, &out, fmt, true).unwrap();
         }
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())

@@ -27,7 +27,11 @@ pub struct WriteTable {
 impl Component for WriteTable {
     const NAME: &'static str = "write_table";
     const SUMMARY: &'static str = "Write a table to a CSV or Parquet file";
-    const INPUTS: &'static [PortSpec] = &[PortSpec::required("data", PortType::Table, "the table to write")];
+    const INPUTS: &'static [PortSpec] = &[PortSpec::required(
+        "data",
+        PortType::Table,
+        "the table to write",
+    )];
     const OUTPUTS: &'static [PortSpec] = &[];
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
@@ -41,8 +45,13 @@ impl Component for WriteTable {
         let batch = input_table(ctx, "data")?;
         ctx.check_cancelled()?;
         write_table(&batch, &path, format, self.overwrite)?;
-        ctx.log("info", format!("wrote {} rows to `{}`", batch.num_rows(), path.display()));
-        ctx.set_metrics(serde_json::json!({ "rows": batch.num_rows(), "path": path.display().to_string() }));
+        ctx.log(
+            "info",
+            format!("wrote {} rows to `{}`", batch.num_rows(), path.display()),
+        );
+        ctx.set_metrics(
+            serde_json::json!({ "rows": batch.num_rows(), "path": path.display().to_string() }),
+        );
         Ok(NodeOutputs::default())
     }
 }

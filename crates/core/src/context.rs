@@ -87,7 +87,8 @@ pub struct RunContext {
     pub inputs: BTreeMap<String, Artifact>,
     /// Set when the run is cancelled or the node times out.
     pub cancel: CancelFlag,
-    /// Worker threads the component may use for CPU-heavy work.
+    /// Worker threads the component may use for CPU-heavy work (set by the
+    /// scheduler from the machine's cores and the run's parallelism).
     pub threads: usize,
     logs: Mutex<Vec<LogLine>>,
     metrics: Mutex<Option<serde_json::Value>>,
@@ -111,7 +112,7 @@ impl RunContext {
             output_dir,
             inputs: BTreeMap::new(),
             cancel: CancelFlag::default(),
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            threads: 1,
             logs: Mutex::new(Vec::new()),
             metrics: Mutex::new(None),
         }
@@ -121,7 +122,7 @@ impl RunContext {
     pub fn input(&self, port: &str) -> Result<&Artifact> {
         self.inputs
             .get(port)
-            .ok_or_else(|| Error::invalid(format!("input `{port}` is not connected")))
+            .ok_or_else(|| Error::invalid(format!("input `{port}` has no data: it is not connected, or the upstream node did not produce that output")))
     }
 
     /// The artifact connected to input `port`, if any.
@@ -176,8 +177,16 @@ impl RunContext {
 
     /// Takes the logged lines and reported metrics.
     pub fn take_records(&self) -> (Vec<LogLine>, Option<serde_json::Value>) {
-        let logs = self.logs.lock().map(|mut l| std::mem::take(&mut *l)).unwrap_or_default();
-        let metrics = self.metrics.lock().map(|mut m| m.take()).unwrap_or_default();
+        let logs = self
+            .logs
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default();
+        let metrics = self
+            .metrics
+            .lock()
+            .map(|mut m| m.take())
+            .unwrap_or_default();
         (logs, metrics)
     }
 }

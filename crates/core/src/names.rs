@@ -5,12 +5,18 @@ pub fn check_node_id(id: &str) -> Result<(), String> {
     let mut chars = id.chars();
     match chars.next() {
         Some(c) if c.is_ascii_lowercase() => {}
-        _ => return Err(format!("node id `{id}` must start with a lowercase letter (pattern `[a-z][a-z0-9_]*`)")),
+        _ => {
+            return Err(format!(
+                "node id `{id}` must start with a lowercase letter (pattern `[a-z][a-z0-9_]*`)"
+            ));
+        }
     }
     if chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
         Ok(())
     } else {
-        Err(format!("node id `{id}` may only hold lowercase letters, digits and `_` (pattern `[a-z][a-z0-9_]*`)"))
+        Err(format!(
+            "node id `{id}` may only hold lowercase letters, digits and `_` (pattern `[a-z][a-z0-9_]*`)"
+        ))
     }
 }
 
@@ -18,7 +24,9 @@ pub fn check_node_id(id: &str) -> Result<(), String> {
 pub fn check_pipeline_name(name: &str) -> Result<(), String> {
     let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name.len() <= 63
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(())
     } else {

@@ -43,7 +43,8 @@ pub struct PortSpec {
     /// What flows through it.
     #[serde(rename = "type")]
     pub ty: PortType,
-    /// Whether an input must be connected (outputs are always produced).
+    /// For an input, whether it must be connected; for an output, whether
+    /// it is always produced (optional outputs depend on optional inputs).
     pub required: bool,
     /// One line on what the port carries.
     pub doc: &'static str,
@@ -60,7 +61,7 @@ impl PortSpec {
         }
     }
 
-    /// An optional input port.
+    /// An optional input, or an output produced only in some cases.
     pub const fn optional(name: &'static str, ty: PortType, doc: &'static str) -> Self {
         PortSpec {
             name,

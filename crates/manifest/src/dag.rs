@@ -25,7 +25,10 @@ fn find_cycle(n: usize, edges: &[(usize, usize)], g: &DiGraph<(), ()>) -> Vec<us
     }
     let mut sccs = tarjan_scc(g);
     sccs.retain(|c| c.len() > 1);
-    let Some(scc) = sccs.into_iter().min_by_key(|c| c.iter().map(|i| i.index()).min()) else {
+    let Some(scc) = sccs
+        .into_iter()
+        .min_by_key(|c| c.iter().map(|i| i.index()).min())
+    else {
         return Vec::new();
     };
     let in_scc: Vec<bool> = (0..n).map(|i| scc.iter().any(|x| x.index() == i)).collect();
@@ -36,7 +39,11 @@ fn find_cycle(n: usize, edges: &[(usize, usize)], g: &DiGraph<(), ()>) -> Vec<us
     seen[start] = 0;
     let mut cur = start;
     loop {
-        let Some(&(_, next)) = edges.iter().filter(|(a, b)| *a == cur && in_scc[*b]).min_by_key(|(_, b)| *b) else {
+        let Some(&(_, next)) = edges
+            .iter()
+            .filter(|(a, b)| *a == cur && in_scc[*b])
+            .min_by_key(|(_, b)| *b)
+        else {
             return path;
         };
         if seen[next] != usize::MAX {
@@ -59,7 +66,10 @@ mod tests {
         let o = order(4, &[(0, 1), (0, 2), (1, 3), (2, 3)]).unwrap();
         let pos = |x| o.iter().position(|&i| i == x).unwrap();
         assert!(pos(0) < pos(1) && pos(1) < pos(3) && pos(2) < pos(3));
-        assert_eq!(order(3, &[(0, 1), (1, 2), (2, 1)]).unwrap_err(), vec![1, 2, 1]);
+        assert_eq!(
+            order(3, &[(0, 1), (1, 2), (2, 1)]).unwrap_err(),
+            vec![1, 2, 1]
+        );
         assert_eq!(order(2, &[(1, 1)]).unwrap_err(), vec![1, 1]);
     }
 }

@@ -36,14 +36,26 @@ impl Positions {
 
     fn walk(&mut self, node: &MarkedYaml<'_>, pointer: String) {
         let start = node.span.start;
-        self.values.insert(pointer.clone(), Pos { line: start.line(), col: start.col() + 1 });
+        self.values.insert(
+            pointer.clone(),
+            Pos {
+                line: start.line(),
+                col: start.col() + 1,
+            },
+        );
         match &node.data {
             YamlData::Mapping(map) => {
                 for (k, v) in map {
                     let key = scalar_text(k);
                     let child = format!("{pointer}/{}", escape(&key));
                     let ks = k.span.start;
-                    self.keys.insert(child.clone(), Pos { line: ks.line(), col: ks.col() + 1 });
+                    self.keys.insert(
+                        child.clone(),
+                        Pos {
+                            line: ks.line(),
+                            col: ks.col() + 1,
+                        },
+                    );
                     self.walk(v, child);
                 }
             }
@@ -74,7 +86,10 @@ impl Positions {
     /// Where the key of the entry at `pointer` starts (the value's position
     /// for sequence items and the root).
     pub fn key(&self, pointer: &str) -> Pos {
-        self.keys.get(pointer).copied().unwrap_or_else(|| self.value(pointer))
+        self.keys
+            .get(pointer)
+            .copied()
+            .unwrap_or_else(|| self.value(pointer))
     }
 }
 

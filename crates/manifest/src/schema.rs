@@ -24,11 +24,20 @@ pub fn manifest_schema() -> Value {
         obj.insert("$id".into(), json!(SCHEMA_ID));
     }
     let names: Vec<&str> = params.iter().map(|(info, _)| info.name).collect();
-    let variants: Vec<Value> = params.iter().map(|(info, schema)| variant(info, schema.as_value())).collect();
-    if let Some(component) = root.pointer_mut("/$defs/NodeDoc/properties/component").and_then(Value::as_object_mut) {
+    let variants: Vec<Value> = params
+        .iter()
+        .map(|(info, schema)| variant(info, schema.as_value()))
+        .collect();
+    if let Some(component) = root
+        .pointer_mut("/$defs/NodeDoc/properties/component")
+        .and_then(Value::as_object_mut)
+    {
         component.insert("enum".into(), json!(names));
     }
-    if let Some(node) = root.pointer_mut("/$defs/NodeDoc").and_then(Value::as_object_mut) {
+    if let Some(node) = root
+        .pointer_mut("/$defs/NodeDoc")
+        .and_then(Value::as_object_mut)
+    {
         node.insert("oneOf".into(), Value::Array(variants));
     }
     root
@@ -37,7 +46,11 @@ pub fn manifest_schema() -> Value {
 /// The variant of a node running component `info`.
 fn variant(info: &ComponentInfo, params_ref: &Value) -> Value {
     let ports = |ports: &[pai_core::PortSpec]| {
-        ports.iter().map(|p| format!("`{}` ({})", p.name, p.ty)).collect::<Vec<_>>().join(", ")
+        ports
+            .iter()
+            .map(|p| format!("`{}` ({})", p.name, p.ty))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     json!({
         "title": info.name,
@@ -64,10 +77,16 @@ fn variant(info: &ComponentInfo, params_ref: &Value) -> Value {
 /// so that each problem is reported once and precisely.
 pub fn envelope_schema(full: &Value) -> Value {
     let mut env = full.clone();
-    if let Some(node) = env.pointer_mut("/$defs/NodeDoc").and_then(Value::as_object_mut) {
+    if let Some(node) = env
+        .pointer_mut("/$defs/NodeDoc")
+        .and_then(Value::as_object_mut)
+    {
         node.remove("oneOf");
     }
-    if let Some(component) = env.pointer_mut("/$defs/NodeDoc/properties/component").and_then(Value::as_object_mut) {
+    if let Some(component) = env
+        .pointer_mut("/$defs/NodeDoc/properties/component")
+        .and_then(Value::as_object_mut)
+    {
         component.remove("enum");
     }
     env
@@ -81,11 +100,19 @@ mod tests {
     fn every_component_has_a_variant_with_its_params() {
         let s = manifest_schema();
         assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
-        let variants = s.pointer("/$defs/NodeDoc/oneOf").and_then(Value::as_array).unwrap();
+        let variants = s
+            .pointer("/$defs/NodeDoc/oneOf")
+            .and_then(Value::as_array)
+            .unwrap();
         assert_eq!(variants.len(), pai_components::all().len());
         let split = variants.iter().find(|v| v["title"] == "split").unwrap();
-        let r = split.pointer("/properties/params/$ref").and_then(Value::as_str).unwrap();
-        let def = s.pointer(&r.trim_start_matches('#').replace("$defs/", "$defs/")).unwrap();
+        let r = split
+            .pointer("/properties/params/$ref")
+            .and_then(Value::as_str)
+            .unwrap();
+        let def = s
+            .pointer(&r.trim_start_matches('#').replace("$defs/", "$defs/"))
+            .unwrap();
         assert!(def.pointer("/properties/fraction/description").is_some());
         assert_eq!(def["additionalProperties"], false);
     }

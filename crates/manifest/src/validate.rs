@@ -38,7 +38,11 @@ fn validators() -> &'static Validators {
         let envelope = compile(&envelope_schema(&full));
         let mut params = HashMap::new();
         let mut param_names = HashMap::new();
-        let variants = full.pointer("/$defs/NodeDoc/oneOf").and_then(Value::as_array).cloned().unwrap_or_default();
+        let variants = full
+            .pointer("/$defs/NodeDoc/oneOf")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for info in pai_components::all() {
             let reference = variants
                 .iter()
@@ -61,11 +65,26 @@ fn validators() -> &'static Validators {
             params.insert(info.name, compile(&schema));
         }
         let mut fields = HashMap::new();
-        for (level, def) in [("", "#"), ("/metadata", "Metadata"), ("/spec", "Spec"), ("/node", "NodeDoc"), ("/retry", "Retry")] {
-            let obj = if def == "#" { Some(&full) } else { full.pointer(&format!("/$defs/{def}")) };
+        for (level, def) in [
+            ("", "#"),
+            ("/metadata", "Metadata"),
+            ("/spec", "Spec"),
+            ("/node", "NodeDoc"),
+            ("/retry", "Retry"),
+        ] {
+            let obj = if def == "#" {
+                Some(&full)
+            } else {
+                full.pointer(&format!("/$defs/{def}"))
+            };
             fields.insert(level, obj.map(property_names).unwrap_or_default());
         }
-        Validators { envelope, params, param_names, fields }
+        Validators {
+            envelope,
+            params,
+            param_names,
+            fields,
+        }
     })
 }
 
@@ -128,8 +147,7 @@ pub fn validate_str(path: &Path, text: &str) -> Result<ValidatedPipeline, Manife
         Ok(doc) => doc,
         Err(e) => {
             let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg);
+            let msg = yaml_message(&e.to_string());
             v.diags.push(Diagnostic {
                 file: path.to_path_buf(),
                 line,
@@ -165,8 +183,19 @@ impl Checker<'_> {
         self.positions.get_or_insert_with(|| Positions::index(text))
     }
 
-    fn report(&mut self, pointer: &str, at_key: bool, node: Option<&str>, field: Option<String>, message: String) {
-        let pos = if at_key { self.positions().key(pointer) } else { self.positions().value(pointer) };
+    fn report(
+        &mut self,
+        pointer: &str,
+        at_key: bool,
+        node: Option<&str>,
+        field: Option<String>,
+        message: String,
+    ) {
+        let pos = if at_key {
+            self.positions().key(pointer)
+        } else {
+            self.positions().value(pointer)
+        };
         self.diags.push(Diagnostic {
             file: self.file.clone(),
             line: pos.line,
@@ -182,10 +211,19 @@ impl Checker<'_> {
         let node_ids: Vec<Option<String>> = doc
             .pointer("/spec/nodes")
             .and_then(Value::as_array)
-            .map(|nodes| nodes.iter().map(|n| n.get("id").and_then(Value::as_str).map(str::to_string)).collect())
+            .map(|nodes| {
+                nodes
+                    .iter()
+                    .map(|n| n.get("id").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         // 1. the document against the schema (params are checked per node below)
-        let errors: Vec<_> = vals.envelope.iter_errors(doc).map(ValidationError::to_owned).collect();
+        let errors: Vec<_> = vals
+            .envelope
+            .iter_errors(doc)
+            .map(ValidationError::to_owned)
+            .collect();
         for err in errors.iter().flat_map(expand) {
             let pointer = err.instance_path().as_str().to_string();
             let node = node_of(&pointer, &node_ids);
@@ -201,18 +239,33 @@ impl Checker<'_> {
                             true,
                             node.as_deref(),
                             Some(field_of(&child)),
-                            format!("unknown field `{key}`{hint} (allowed: {})", allowed.join(", ")),
+                            format!(
+                                "unknown field `{key}`{hint} (allowed: {})",
+                                allowed.join(", ")
+                            ),
                         );
                     }
                 }
                 ValidationErrorKind::Required { property } => {
                     let name = property.as_str().unwrap_or_default();
-                    self.report(&pointer, false, node.as_deref(), Some(name.to_string()), format!("missing required field `{name}`"));
+                    self.report(
+                        &pointer,
+                        false,
+                        node.as_deref(),
+                        Some(name.to_string()),
+                        format!("missing required field `{name}`"),
+                    );
                 }
                 kind => {
                     let field = field_of(&pointer);
                     let msg = schema_message(&err.to_string(), kind);
-                    self.report(&pointer, false, node.as_deref(), Some(field.clone()), format!("`{field}`: {msg}"));
+                    self.report(
+                        &pointer,
+                        false,
+                        node.as_deref(),
+                        Some(field.clone()),
+                        format!("`{field}`: {msg}"),
+                    );
                 }
             }
         }
@@ -228,7 +281,11 @@ impl Checker<'_> {
             None
         };
         // 2. each node's component and params, even when the document has other problems
-        let raw_nodes: Vec<Value> = doc.pointer("/spec/nodes").and_then(Value::as_array).cloned().unwrap_or_default();
+        let raw_nodes: Vec<Value> = doc
+            .pointer("/spec/nodes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let mut configs: Vec<Option<ComponentConfig>> = Vec::with_capacity(raw_nodes.len());
         for (i, raw) in raw_nodes.iter().enumerate() {
             configs.push(self.check_node_params(i, raw));
@@ -249,13 +306,18 @@ impl Checker<'_> {
         let component = raw.get("component").and_then(Value::as_str)?;
         let Some(info) = pai_components::lookup(component) else {
             let names: Vec<&str> = pai_components::all().iter().map(|c| c.name).collect();
-            let hint = suggest(component, names.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+            let hint = suggest(component, names.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
             self.report(
                 &format!("{base}/component"),
                 false,
                 node,
                 Some("component".into()),
-                format!("unknown component `{component}`{hint} (allowed: {})", names.join(", ")),
+                format!(
+                    "unknown component `{component}`{hint} (allowed: {})",
+                    names.join(", ")
+                ),
             );
             return None;
         };
@@ -270,18 +332,27 @@ impl Checker<'_> {
             for key in obj.keys().filter(|k| !known.contains(k)) {
                 ok = false;
                 let hint = did_you_mean(key, &known);
-                let allowed = if known.is_empty() { "none".to_string() } else { known.join(", ") };
+                let allowed = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
                 self.report(
                     &format!("{base}/params/{}", escape(key)),
                     true,
                     node,
                     Some(format!("params.{key}")),
-                    format!("unknown parameter `{key}` of `{component}`{hint} (allowed: {allowed})"),
+                    format!(
+                        "unknown parameter `{key}` of `{component}`{hint} (allowed: {allowed})"
+                    ),
                 );
             }
         }
         if let Some(validator) = vals.params.get(info.name) {
-            let errors: Vec<_> = validator.iter_errors(&params).map(ValidationError::to_owned).collect();
+            let errors: Vec<_> = validator
+                .iter_errors(&params)
+                .map(ValidationError::to_owned)
+                .collect();
             for err in errors.iter().flat_map(expand) {
                 let rel = err.instance_path().as_str().to_string();
                 let pointer = format!("{base}/params{rel}");
@@ -290,7 +361,11 @@ impl Checker<'_> {
                     ValidationErrorKind::Required { property } => {
                         ok = false;
                         let name = property.as_str().unwrap_or_default();
-                        let at = if raw.get("params").is_some() { format!("{base}/params") } else { format!("{base}/component") };
+                        let at = if raw.get("params").is_some() {
+                            format!("{base}/params")
+                        } else {
+                            format!("{base}/component")
+                        };
                         self.report(
                             &at,
                             false,
@@ -303,7 +378,13 @@ impl Checker<'_> {
                         ok = false;
                         let field = format!("params{}", rel.replace('/', "."));
                         let msg = schema_message(&err.to_string(), kind);
-                        self.report(&pointer, false, node, Some(field.clone()), format!("`{field}`: {msg}"));
+                        self.report(
+                            &pointer,
+                            false,
+                            node,
+                            Some(field.clone()),
+                            format!("`{field}`: {msg}"),
+                        );
                     }
                 }
             }
@@ -314,7 +395,13 @@ impl Checker<'_> {
         match ComponentConfig::parse(component, params)? {
             Ok(c) => Some(c),
             Err(e) => {
-                self.report(&format!("{base}/params"), false, node, Some("params".into()), format!("invalid params of `{component}`: {e}"));
+                self.report(
+                    &format!("{base}/params"),
+                    false,
+                    node,
+                    Some("params".into()),
+                    format!("invalid params of `{component}`: {e}"),
+                );
                 None
             }
         }
@@ -331,7 +418,10 @@ impl Checker<'_> {
         for (i, n) in nodes.iter().enumerate() {
             let Some(id) = n.id.as_deref() else { continue };
             if let Some(&first) = index.get(id) {
-                let first_line = self.positions().value(&format!("/spec/nodes/{first}/id")).line;
+                let first_line = self
+                    .positions()
+                    .value(&format!("/spec/nodes/{first}/id"))
+                    .line;
                 self.report(
                     &format!("/spec/nodes/{i}/id"),
                     false,
@@ -343,7 +433,10 @@ impl Checker<'_> {
                 index.insert(id, i);
             }
         }
-        let infos: Vec<Option<ComponentInfo>> = nodes.iter().map(|n| n.component.as_deref().and_then(pai_components::lookup)).collect();
+        let infos: Vec<Option<ComponentInfo>> = nodes
+            .iter()
+            .map(|n| n.component.as_deref().and_then(pai_components::lookup))
+            .collect();
         let mut edges = Vec::new();
         let mut wired: Vec<Vec<InputEdge>> = vec![Vec::new(); nodes.len()];
         for (i, n) in nodes.iter().enumerate() {
@@ -352,11 +445,26 @@ impl Checker<'_> {
                 let pointer = format!("/spec/nodes/{i}/depends_on/{k}");
                 let node = n.id.as_deref();
                 match index.get(dep.as_str()) {
-                    Some(&j) if j == i => self.report(&pointer, false, node, Some("depends_on".into()), "a node cannot depend on itself".into()),
+                    Some(&j) if j == i => self.report(
+                        &pointer,
+                        false,
+                        node,
+                        Some("depends_on".into()),
+                        "a node cannot depend on itself".into(),
+                    ),
                     Some(&j) => edges.push((j, i)),
                     None => {
-                        let hint = did_you_mean(dep, &index.keys().map(|s| s.to_string()).collect::<Vec<_>>());
-                        self.report(&pointer, false, node, Some("depends_on".into()), format!("`depends_on` names unknown node `{dep}`{hint}"));
+                        let hint = did_you_mean(
+                            dep,
+                            &index.keys().map(|s| s.to_string()).collect::<Vec<_>>(),
+                        );
+                        self.report(
+                            &pointer,
+                            false,
+                            node,
+                            Some("depends_on".into()),
+                            format!("`depends_on` names unknown node `{dep}`{hint}"),
+                        );
                     }
                 }
             }
@@ -364,7 +472,10 @@ impl Checker<'_> {
         match crate::dag::order(nodes.len(), &edges) {
             Ok(order) => Some((edges, wired, order)),
             Err(cycle) => {
-                let path: Vec<&str> = cycle.iter().map(|&i| nodes[i].id.as_deref().unwrap_or("?")).collect();
+                let path: Vec<&str> = cycle
+                    .iter()
+                    .map(|&i| nodes[i].id.as_deref().unwrap_or("?"))
+                    .collect();
                 let first = cycle.first().copied().unwrap_or(0);
                 self.report(
                     &format!("/spec/nodes/{first}/id"),
@@ -394,21 +505,36 @@ impl Checker<'_> {
         for &(a, b) in &edges {
             upstream[b].insert(a);
         }
-        for (((n, config), inputs), up) in doc.spec.nodes.iter().zip(configs).zip(wired).zip(upstream) {
+        for (((n, config), inputs), up) in
+            doc.spec.nodes.iter().zip(configs).zip(wired).zip(upstream)
+        {
             validated.push(ValidatedNode {
                 id: n.id.clone(),
                 config: config?,
                 inputs,
                 upstream: up.into_iter().collect(),
-                retry: n.retry.as_ref().map_or(RetryPolicy { limit: 0, backoff: Duration::ZERO }, |r| RetryPolicy {
-                    limit: r.limit,
-                    backoff: Duration::from_secs_f64(r.backoff_seconds.clamp(0.0, 3600.0)),
-                }),
+                retry: n.retry.as_ref().map_or(
+                    RetryPolicy {
+                        limit: 0,
+                        backoff: Duration::ZERO,
+                    },
+                    |r| RetryPolicy {
+                        limit: r.limit,
+                        backoff: Duration::from_secs_f64(r.backoff_seconds.clamp(0.0, 3600.0)),
+                    },
+                ),
                 timeout: n.timeout_seconds.map(Duration::from_secs),
             });
         }
-        let dir = self.file.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+        let dir = self
+            .file
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
         Some(ValidatedPipeline {
             path: self.file.clone(),
             dir,
@@ -439,28 +565,70 @@ impl Checker<'_> {
             let Some(spec) = info.input(port) else {
                 let names: Vec<String> = info.inputs.iter().map(|p| p.name.to_string()).collect();
                 let hint = did_you_mean(port, &names);
-                let allowed = if names.is_empty() { "none".to_string() } else { names.join(", ") };
-                self.report(&pointer, true, node, field, format!("`{}` has no input port `{port}`{hint} (allowed: {allowed})", info.name));
+                let allowed = if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                };
+                self.report(
+                    &pointer,
+                    true,
+                    node,
+                    field,
+                    format!(
+                        "`{}` has no input port `{port}`{hint} (allowed: {allowed})",
+                        info.name
+                    ),
+                );
                 continue;
             };
             let Some((from_id, from_port)) = source.split_once('.') else {
-                self.report(&pointer, false, node, field, format!("input `{port}` must be written `NODE.PORT`, got `{source}`"));
+                self.report(
+                    &pointer,
+                    false,
+                    node,
+                    field,
+                    format!("input `{port}` must be written `NODE.PORT`, got `{source}`"),
+                );
                 continue;
             };
             let Some(&j) = index.get(from_id) else {
-                let hint = did_you_mean(from_id, &index.keys().map(|s| s.to_string()).collect::<Vec<_>>());
-                self.report(&pointer, false, node, field, format!("input `{port}` refers to unknown node `{from_id}`{hint}"));
+                let hint = did_you_mean(
+                    from_id,
+                    &index.keys().map(|s| s.to_string()).collect::<Vec<_>>(),
+                );
+                self.report(
+                    &pointer,
+                    false,
+                    node,
+                    field,
+                    format!("input `{port}` refers to unknown node `{from_id}`{hint}"),
+                );
                 continue;
             };
             if j == i {
-                self.report(&pointer, false, node, field, format!("input `{port}` refers to the node itself"));
+                self.report(
+                    &pointer,
+                    false,
+                    node,
+                    field,
+                    format!("input `{port}` refers to the node itself"),
+                );
                 continue;
             }
             let Some(from_info) = &infos[j] else { continue };
             let Some(out) = from_info.output(from_port) else {
-                let names: Vec<String> = from_info.outputs.iter().map(|p| p.name.to_string()).collect();
+                let names: Vec<String> = from_info
+                    .outputs
+                    .iter()
+                    .map(|p| p.name.to_string())
+                    .collect();
                 let hint = did_you_mean(from_port, &names);
-                let allowed = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+                let allowed = if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                };
                 self.report(
                     &pointer,
                     false,
@@ -481,9 +649,17 @@ impl Checker<'_> {
                 continue;
             }
             edges.push((j, i));
-            wired[i].push(InputEdge { port: port.clone(), from: j, from_port: from_port.to_string() });
+            wired[i].push(InputEdge {
+                port: port.clone(),
+                from: j,
+                from_port: from_port.to_string(),
+            });
         }
-        for spec in info.inputs.iter().filter(|p| p.required && !n.inputs.iter().any(|(k, _)| k == p.name)) {
+        for spec in info
+            .inputs
+            .iter()
+            .filter(|p| p.required && !n.inputs.iter().any(|(k, _)| k == p.name))
+        {
             self.report(
                 &format!("/spec/nodes/{i}/component"),
                 false,
@@ -507,15 +683,29 @@ struct RawNode {
 impl RawNode {
     fn of(v: &Value) -> Self {
         let str_list = |v: Option<&Value>| -> Vec<String> {
-            v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+            v.and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
         };
         RawNode {
             id: v.get("id").and_then(Value::as_str).map(str::to_string),
-            component: v.get("component").and_then(Value::as_str).map(str::to_string),
+            component: v
+                .get("component")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             inputs: v
                 .get("inputs")
                 .and_then(Value::as_object)
-                .map(|m| m.iter().filter_map(|(k, s)| Some((k.clone(), s.as_str()?.to_string()))).collect())
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, s)| Some((k.clone(), s.as_str()?.to_string())))
+                        .collect()
+                })
                 .unwrap_or_default(),
             depends_on: str_list(v.get("depends_on")),
         }
@@ -532,7 +722,9 @@ fn expand<'a>(err: &'a ValidationError<'static>) -> Vec<&'a ValidationError<'sta
     // a branch that failed only because of the value's type at this level
     // (such as the `null` branch) is not the one the user meant
     let meant = context.iter().find(|branch| {
-        !branch.iter().all(|e| e.instance_path().as_str() == at && matches!(e.kind(), ValidationErrorKind::Type { .. }))
+        !branch.iter().all(|e| {
+            e.instance_path().as_str() == at && matches!(e.kind(), ValidationErrorKind::Type { .. })
+        })
     });
     match meant.or_else(|| context.iter().find(|b| !is_null_branch(b))) {
         Some(branch) if !branch.is_empty() => branch.iter().flat_map(expand).collect(),
@@ -541,7 +733,9 @@ fn expand<'a>(err: &'a ValidationError<'static>) -> Vec<&'a ValidationError<'sta
 }
 
 fn is_null_branch(branch: &[ValidationError<'static>]) -> bool {
-    branch.iter().all(|e| e.to_string().ends_with("is not of type \"null\""))
+    branch
+        .iter()
+        .all(|e| e.to_string().ends_with("is not of type \"null\""))
 }
 
 /// The node id for a pointer under `/spec/nodes/<i>`.
@@ -571,42 +765,86 @@ fn field_of(pointer: &str) -> String {
         ["spec", "nodes", _, rest @ ..] => rest.to_vec(),
         all => all.to_vec(),
     };
-    tail.iter().map(|s| s.replace("~1", "/").replace("~0", "~")).collect::<Vec<_>>().join(".")
+    tail.iter()
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn did_you_mean(word: &str, candidates: &[String]) -> String {
-    suggest(word, candidates.iter().map(String::as_str)).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    suggest(word, candidates.iter().map(String::as_str))
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
+}
+
+/// serde_yaml's message with its positions written `line:column`:
+/// `found unexpected end of stream, while scanning a quoted scalar that starts at 9:23`.
+fn yaml_message(raw: &str) -> String {
+    let mut parts = raw.split(", while ");
+    let head = parts.next().unwrap_or(raw);
+    let head = head.split(" at line ").next().unwrap_or(head);
+    let mut out = head.to_string();
+    for ctx in parts {
+        match ctx.split_once(" at line ") {
+            Some((what, pos)) => {
+                let mut nums = pos.split(" column ");
+                let (line, col) = (nums.next().unwrap_or(""), nums.next().unwrap_or(""));
+                out.push_str(&format!(", while {what} that starts at {line}:{col}"));
+            }
+            None => out.push_str(&format!(", while {ctx}")),
+        }
+    }
+    out
 }
 
 /// A lowercase message for a schema error, with the allowed values.
 fn schema_message(raw: &str, kind: &ValidationErrorKind) -> String {
     match kind {
         ValidationErrorKind::Enum { options } => {
-            let allowed: Vec<String> = options.as_array().map(|a| a.iter().map(|v| v.to_string()).collect()).unwrap_or_default();
+            let allowed: Vec<String> = options
+                .as_array()
+                .map(|a| a.iter().map(|v| v.to_string()).collect())
+                .unwrap_or_default();
             format!("value is not allowed (allowed: {})", allowed.join(", "))
         }
-        ValidationErrorKind::Constant { expected_value } => format!("value must be {expected_value}"),
+        ValidationErrorKind::Constant { expected_value } => {
+            format!("value must be {expected_value}")
+        }
         ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context }
             if !context.is_empty()
-                && context.iter().all(|b| b.len() == 1 && matches!(b[0].kind(), ValidationErrorKind::Constant { .. })) =>
+                && context.iter().all(|b| {
+                    b.len() == 1 && matches!(b[0].kind(), ValidationErrorKind::Constant { .. })
+                }) =>
         {
             let allowed: Vec<String> = context
                 .iter()
                 .filter_map(|b| match b[0].kind() {
-                    ValidationErrorKind::Constant { expected_value } => Some(expected_value.to_string()),
+                    ValidationErrorKind::Constant { expected_value } => {
+                        Some(expected_value.to_string())
+                    }
                     _ => None,
                 })
                 .collect();
             let value = raw.split(" is not valid").next().unwrap_or("value");
-            let hint = suggest(value.trim_matches('"'), allowed.iter().map(|a| a.trim_matches('"')))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            format!("{value} is not allowed{hint} (allowed: {})", allowed.join(", "))
+            let hint = suggest(
+                value.trim_matches('"'),
+                allowed.iter().map(|a| a.trim_matches('"')),
+            )
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+            format!(
+                "{value} is not allowed{hint} (allowed: {})",
+                allowed.join(", ")
+            )
         }
         ValidationErrorKind::Pattern { pattern } => format!("value does not match `{pattern}`"),
+        ValidationErrorKind::Type { .. } => raw
+            .replace("types \"null\", ", "type ")
+            .replace(", \"null\"", ""),
         _ => {
             let mut c = raw.chars();
-            c.next().map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+            c.next()
+                .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
         }
     }
 }

@@ -32,7 +32,10 @@ impl Recorder {
             .name("pai-recorder".into())
             .spawn(move || write_loop(&*catalog, &rx))
             .ok();
-        Recorder { tx: Some(tx), handle }
+        Recorder {
+            tx: Some(tx),
+            handle,
+        }
     }
 
     /// Queues a node snapshot.

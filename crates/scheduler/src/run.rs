@@ -62,7 +62,11 @@ pub fn new_run_id() -> String {
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(now.timestamp_nanos_opt().unwrap_or_default() as u128);
     h.write_u32(std::process::id());
-    format!("{}-{:06x}", now.format("%Y%m%d-%H%M%S"), h.finish() & 0xff_ffff)
+    format!(
+        "{}-{:06x}",
+        now.format("%Y%m%d-%H%M%S"),
+        h.finish() & 0xff_ffff
+    )
 }
 
 struct Attempted {
@@ -78,7 +82,11 @@ struct Attempted {
 impl Scheduler {
     /// A scheduler writing to `catalog` and storing artifacts below
     /// `state_dir/artifacts`.
-    pub fn new(catalog: Arc<dyn Catalog>, executor: Arc<dyn NodeExecutor>, state_dir: PathBuf) -> Self {
+    pub fn new(
+        catalog: Arc<dyn Catalog>,
+        executor: Arc<dyn NodeExecutor>,
+        state_dir: PathBuf,
+    ) -> Self {
         Scheduler {
             catalog,
             executor,
@@ -113,7 +121,10 @@ impl Scheduler {
         if let Some(prev) = &opts.resume_from {
             self.apply_resume(prev, &pipeline, &mut records)?;
         }
-        let (git_commit, git_dirty) = opts.git.clone().map_or((None, false), |(c, d)| (Some(c), d));
+        let (git_commit, git_dirty) = opts
+            .git
+            .clone()
+            .map_or((None, false), |(c, d)| (Some(c), d));
         let run = RunRecord {
             id: run_id.clone(),
             kind: opts.kind.clone(),
@@ -131,7 +142,10 @@ impl Scheduler {
         };
         self.catalog.create_run(&run, &records)?;
         let run_dir = self.artifacts_root.join(&run_id);
-        std::fs::create_dir_all(&run_dir).map_err(|source| SchedulerError::Io { path: run_dir.clone(), source })?;
+        std::fs::create_dir_all(&run_dir).map_err(|source| SchedulerError::Io {
+            path: run_dir.clone(),
+            source,
+        })?;
         let info = Arc::new(RunInfo {
             run_id: run_id.clone(),
             pipeline: pipeline.name.clone(),
@@ -142,7 +156,11 @@ impl Scheduler {
         let recorder = Recorder::start(self.catalog.clone());
 
         // remaining upstream count per node; reused nodes are already done
-        let mut waiting: Vec<usize> = pipeline.nodes.iter().map(|node| node.upstream.len()).collect();
+        let mut waiting: Vec<usize> = pipeline
+            .nodes
+            .iter()
+            .map(|node| node.upstream.len())
+            .collect();
         let mut downstream: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (i, node) in pipeline.nodes.iter().enumerate() {
             for &u in &node.upstream {
@@ -165,9 +183,10 @@ impl Scheduler {
             }
         }
         let parallelism = opts.parallelism.max(1);
-        let threads_per_node = (std::thread::available_parallelism().map_or(1, |p| p.get()) / parallelism).max(1);
+        let threads_per_node =
+            (std::thread::available_parallelism().map_or(1, |p| p.get()) / parallelism).max(1);
         let mut running: JoinSet<Attempted> = JoinSet::new();
-        let mut flags: BTreeMap<usize, CancelFlag> = BTreeMap::new();
+        let mut flags: BTreeMap<usize, Stop> = BTreeMap::new();
         let mut cancelled = *cancel.borrow();
         let mut stopping = false; // fail-fast or cancel: start nothing new
 
@@ -176,8 +195,19 @@ impl Scheduler {
                 let Some(i) = ready.pop_front() else { break };
                 // upstream failure decided when the node becomes ready
                 let node = &pipeline.nodes[i];
-                if node.upstream.iter().any(|&u| records[u].state != NodeState::Succeeded) {
-                    self.finish_node(&recorder, &mut records[i], NodeState::UpstreamFailed, None, Duration::ZERO, i);
+                if node
+                    .upstream
+                    .iter()
+                    .any(|&u| records[u].state != NodeState::Succeeded)
+                {
+                    self.finish_node(
+                        &recorder,
+                        &mut records[i],
+                        NodeState::UpstreamFailed,
+                        None,
+                        Duration::ZERO,
+                        i,
+                    );
                     done += 1;
                     for &d in &downstream[i] {
                         waiting[d] -= 1;
@@ -189,16 +219,23 @@ impl Scheduler {
                 }
                 let mut inputs = BTreeMap::new();
                 for e in &node.inputs {
-                    if let Some(a) = records[e.from].outputs.iter().find(|a| a.port == e.from_port) {
+                    if let Some(a) = records[e.from]
+                        .outputs
+                        .iter()
+                        .find(|a| a.port == e.from_port)
+                    {
                         inputs.insert(e.port.clone(), a.clone());
                     }
                 }
-                let flag = CancelFlag::default();
+                let flag = Stop::default();
                 flags.insert(i, flag.clone());
                 records[i].state = NodeState::Running;
                 records[i].started_at = Some(now_rfc3339());
                 recorder.node(records[i].clone());
-                self.observer.on_event(&Event::NodeStarted { node: i, attempt: 1 });
+                self.observer.on_event(&Event::NodeStarted {
+                    node: i,
+                    attempt: 1,
+                });
                 let job = NodeJob {
                     pipeline: pipeline.clone(),
                     index: i,
@@ -236,12 +273,10 @@ impl Scheduler {
                     records[i].outputs = a.outputs;
                     records[i].metrics = a.metrics;
                     let state = if cancelled && a.state != NodeState::Succeeded { NodeState::Cancelled } else { a.state };
-                    if state == NodeState::Failed {
-                        if opts.fail_fast {
-                            stopping = true;
-                            for f in flags.values() {
-                                f.cancel();
-                            }
+                    if state == NodeState::Failed && opts.fail_fast {
+                        stopping = true;
+                        for f in flags.values() {
+                            f.cancel();
                         }
                     }
                     self.finish_node(&recorder, &mut records[i], state, a.error, a.elapsed, i);
@@ -265,14 +300,22 @@ impl Scheduler {
             }
         }
         // nodes never started
-        let leftover = if cancelled { NodeState::Cancelled } else { NodeState::Skipped };
+        let leftover = if cancelled {
+            NodeState::Cancelled
+        } else {
+            NodeState::Skipped
+        };
         for (i, r) in records.iter_mut().enumerate() {
             if !r.state.is_terminal() {
                 let state = leftover;
                 r.state = state;
                 r.ended_at = Some(now_rfc3339());
                 recorder.node(r.clone());
-                self.observer.on_event(&Event::NodeFinished { node: i, state, elapsed: Duration::ZERO });
+                self.observer.on_event(&Event::NodeFinished {
+                    node: i,
+                    state,
+                    elapsed: Duration::ZERO,
+                });
             }
         }
         recorder.finish()?;
@@ -286,10 +329,22 @@ impl Scheduler {
         let error = records
             .iter()
             .find(|r| r.state == NodeState::Failed)
-            .map(|r| format!("node `{}` failed: {}", r.node_id, r.error.as_deref().unwrap_or("")));
-        self.catalog.finish_run(&run_id, state, &now_rfc3339(), error.as_deref())?;
+            .map(|r| {
+                format!(
+                    "node `{}` failed: {}",
+                    r.node_id,
+                    r.error.as_deref().unwrap_or("")
+                )
+            });
+        self.catalog
+            .finish_run(&run_id, state, &now_rfc3339(), error.as_deref())?;
         discard(&run_dir.join(".staging"));
-        Ok(RunOutcome { run_id, state, nodes: records, elapsed: started.elapsed() })
+        Ok(RunOutcome {
+            run_id,
+            state,
+            nodes: records,
+            elapsed: started.elapsed(),
+        })
     }
 
     fn finish_node(
@@ -311,7 +366,11 @@ impl Scheduler {
             record.outputs.clear();
         }
         recorder.node(record.clone());
-        self.observer.on_event(&Event::NodeFinished { node: index, state, elapsed });
+        self.observer.on_event(&Event::NodeFinished {
+            node: index,
+            state,
+            elapsed,
+        });
     }
 
     /// Marks the nodes that succeeded in run `prev` as reused.
@@ -325,7 +384,10 @@ impl Scheduler {
         if old_run.pipeline != pipeline.name {
             return Err(SchedulerError::Resume {
                 run: old_run.id,
-                reason: format!("it ran pipeline `{}`, not `{}`", old_run.pipeline, pipeline.name),
+                reason: format!(
+                    "it ran pipeline `{}`, not `{}`",
+                    old_run.pipeline, pipeline.name
+                ),
             });
         }
         if old_run.manifest_sha256 != pipeline.sha256 {
@@ -333,14 +395,18 @@ impl Scheduler {
         }
         let old = self.catalog.node_runs(&old_run.id)?;
         for r in records.iter_mut() {
-            if let Some(o) = old.iter().find(|o| o.node_id == r.node_id && o.component == r.component) {
+            if let Some(o) = old
+                .iter()
+                .find(|o| o.node_id == r.node_id && o.component == r.component)
+            {
                 let files_exist = o.outputs.iter().all(|a| a.path.exists());
                 if o.state == NodeState::Succeeded && files_exist {
                     r.state = NodeState::Succeeded;
                     r.outputs = o.outputs.clone();
                     r.metrics = o.metrics.clone();
                     r.attempts = 0;
-                    r.reused_from = Some(o.reused_from.clone().unwrap_or_else(|| old_run.id.clone()));
+                    r.reused_from =
+                        Some(o.reused_from.clone().unwrap_or_else(|| old_run.id.clone()));
                 }
             }
         }
@@ -350,13 +416,47 @@ impl Scheduler {
 
 use crate::recorder::LogSink;
 
+/// A node's stop signal: a flag the job can test, and a notification it
+/// can await.
+#[derive(Clone, Default)]
+struct Stop {
+    flag: CancelFlag,
+    notify: Arc<tokio::sync::Notify>,
+}
+
+impl Stop {
+    fn cancel(&self) {
+        self.flag.cancel();
+        self.notify.notify_waiters();
+        self.notify.notify_one();
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.flag.is_cancelled()
+    }
+
+    async fn wait(&self) {
+        while !self.flag.is_cancelled() {
+            self.notify.notified().await;
+        }
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// One node's attempts, run as a tokio task.
 struct NodeJob {
     pipeline: Arc<ValidatedPipeline>,
     index: usize,
     info: Arc<RunInfo>,
     inputs: BTreeMap<String, Artifact>,
-    flag: CancelFlag,
+    flag: Stop,
     executor: Arc<dyn NodeExecutor>,
     run_dir: PathBuf,
     state_dir: PathBuf,
@@ -372,9 +472,15 @@ impl NodeJob {
         loop {
             attempt += 1;
             if attempt > 1 {
-                self.observer.on_event(&Event::NodeStarted { node: self.index, attempt });
+                self.observer.on_event(&Event::NodeStarted {
+                    node: self.index,
+                    attempt,
+                });
             }
-            let staging = self.run_dir.join(".staging").join(format!("{}-{attempt}", node.id));
+            let staging = self
+                .run_dir
+                .join(".staging")
+                .join(format!("{}-{attempt}", node.id));
             let mut ctx = RunContext::new(
                 self.info.clone(),
                 &node.id,
@@ -386,24 +492,25 @@ impl NodeJob {
             ctx.inputs = self.inputs.clone();
             ctx.threads = self.threads;
             let ctx = Arc::new(ctx);
-            let (exec, pipeline, index, ctx2) = (self.executor.clone(), self.pipeline.clone(), self.index, ctx.clone());
+            let (exec, pipeline, index, ctx2) = (
+                self.executor.clone(),
+                self.pipeline.clone(),
+                self.index,
+                ctx.clone(),
+            );
             let attempt_flag = ctx.cancel.clone();
             let mut handle = tokio::task::spawn_blocking(move || exec.execute(&pipeline.nodes[index], &ctx2));
-            let deadline = node.timeout.map(|t| Instant::now() + t);
+            let deadline = node.timeout.map(|t| tokio::time::Instant::now() + t);
             let mut timed_out = false;
             // Wait for the attempt, relaying a run cancel or a timeout to the
             // component, which stops at its next check.
             let joined = loop {
                 tokio::select! {
                     r = &mut handle => break r,
-                    () = tokio::time::sleep(Duration::from_millis(20)) => {
-                        if self.flag.is_cancelled() {
-                            attempt_flag.cancel();
-                        }
-                        if deadline.is_some_and(|d| Instant::now() >= d) && !attempt_flag.is_cancelled() {
-                            timed_out = true;
-                            attempt_flag.cancel();
-                        }
+                    () = self.flag.wait(), if !attempt_flag.is_cancelled() => attempt_flag.cancel(),
+                    () = sleep_until(deadline), if !attempt_flag.is_cancelled() => {
+                        timed_out = true;
+                        attempt_flag.cancel();
                     }
                 }
             };
@@ -412,9 +519,17 @@ impl NodeJob {
             for l in &lines {
                 tracing::info!(node = %node.id, level = %l.level, "{}", l.message);
             }
-            logs(lines.into_iter().map(|l| (self.info.run_id.clone(), node.id.clone(), l)).collect());
+            logs(
+                lines
+                    .into_iter()
+                    .map(|l| (self.info.run_id.clone(), node.id.clone(), l))
+                    .collect(),
+            );
             let result = match timed {
-                (_, true) => Err(format!("timed out after {} s (`timeout_seconds`)", node.timeout.map_or(0, |t| t.as_secs()))),
+                (_, true) => Err(format!(
+                    "timed out after {} s (`timeout_seconds`)",
+                    node.timeout.map_or(0, |t| t.as_secs())
+                )),
                 (Ok(Ok(outputs)), false) => {
                     let final_dir = self.run_dir.join(&node.id);
                     publish(&staging, &final_dir, outputs, node.config.info().outputs)
@@ -442,7 +557,11 @@ impl NodeJob {
                     if cancelled || attempt > node.retry.limit {
                         return Attempted {
                             node: self.index,
-                            state: if cancelled { NodeState::Cancelled } else { NodeState::Failed },
+                            state: if cancelled {
+                                NodeState::Cancelled
+                            } else {
+                                NodeState::Failed
+                            },
                             attempts: attempt,
                             error: Some(error),
                             outputs: Vec::new(),
@@ -450,13 +569,23 @@ impl NodeJob {
                             elapsed: started.elapsed(),
                         };
                     }
-                    let wait = node.retry.backoff.saturating_mul(1 << (attempt - 1).min(16));
-                    let deadline = Instant::now() + wait;
-                    while Instant::now() < deadline && !self.flag.is_cancelled() {
-                        tokio::time::sleep(Duration::from_millis(20).min(deadline - Instant::now())).await;
-                    }
-                    if self.flag.is_cancelled() {
-                        continue;
+                    let wait = node
+                        .retry
+                        .backoff
+                        .saturating_mul(1 << (attempt - 1).min(16));
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = self.flag.wait() => {
+                            return Attempted {
+                                node: self.index,
+                                state: NodeState::Cancelled,
+                                attempts: attempt,
+                                error: Some("cancelled while waiting to retry".into()),
+                                outputs: Vec::new(),
+                                metrics,
+                                elapsed: started.elapsed(),
+                            };
+                        }
                     }
                 }
             }

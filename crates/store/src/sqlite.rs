@@ -62,7 +62,9 @@ pub struct SqliteCatalog {
 
 impl std::fmt::Debug for SqliteCatalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteCatalog").field("path", &self.path).finish()
+        f.debug_struct("SqliteCatalog")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -74,10 +76,14 @@ impl SqliteCatalog {
             source,
         };
         let mut conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(err)?;
@@ -86,7 +92,8 @@ impl SqliteCatalog {
             .map_err(err)? as usize;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             tx.execute_batch(sql).map_err(err)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(err)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(err)?;
         }
         tx.commit().map_err(err)?;
         Ok(SqliteCatalog {
@@ -147,12 +154,19 @@ fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NodeRecord> {
         duration_ms: r.get::<_, Option<i64>>(7)?.map(|v| v.max(0) as u64),
         error: r.get(8)?,
         outputs: serde_json::from_str::<Vec<Artifact>>(&outputs).map_err(bad)?,
-        metrics: metrics.map(|m| serde_json::from_str(&m)).transpose().map_err(bad)?,
+        metrics: metrics
+            .map(|m| serde_json::from_str(&m))
+            .transpose()
+            .map_err(bad)?,
         reused_from: r.get(11)?,
     })
 }
 
-fn upsert_node(tx: &rusqlite::Transaction<'_>, seq: Option<usize>, n: &NodeRecord) -> rusqlite::Result<()> {
+fn upsert_node(
+    tx: &rusqlite::Transaction<'_>,
+    seq: Option<usize>,
+    n: &NodeRecord,
+) -> rusqlite::Result<()> {
     let outputs = serde_json::to_string(&n.outputs).unwrap_or_else(|_| "[]".into());
     let metrics = n.metrics.as_ref().map(|m| m.to_string());
     let mut stmt = tx.prepare_cached(
@@ -209,7 +223,11 @@ impl Catalog for SqliteCatalog {
         })
     }
 
-    fn write_nodes(&self, nodes: &[NodeRecord], logs: &[(String, String, LogLine)]) -> Result<(), StoreError> {
+    fn write_nodes(
+        &self,
+        nodes: &[NodeRecord],
+        logs: &[(String, String, LogLine)],
+    ) -> Result<(), StoreError> {
         self.with(|conn| {
             let tx = conn.transaction()?;
             for n in nodes {
@@ -241,7 +259,13 @@ impl Catalog for SqliteCatalog {
         })
     }
 
-    fn finish_run(&self, run_id: &str, state: RunState, ended_at: &str, error: Option<&str>) -> Result<(), StoreError> {
+    fn finish_run(
+        &self,
+        run_id: &str,
+        state: RunState,
+        ended_at: &str,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.with(|conn| {
             conn.execute(
                 "UPDATE runs SET state = ?2, ended_at = ?3, error = ?4 WHERE id = ?1",
@@ -262,23 +286,37 @@ impl Catalog for SqliteCatalog {
 
     fn get_run(&self, id: &str) -> Result<RunRecord, StoreError> {
         let exact = self.with(|conn| {
-            conn.query_row(&format!("SELECT {RUN_COLS} FROM runs WHERE id = ?1"), [id], run_from_row)
-                .optional()
+            conn.query_row(
+                &format!("SELECT {RUN_COLS} FROM runs WHERE id = ?1"),
+                [id],
+                run_from_row,
+            )
+            .optional()
         })?;
         if let Some(run) = exact {
             return Ok(run);
         }
         let pattern = format!("{}%", id.replace(['%', '_'], ""));
         let matches = self.with(|conn| {
-            let mut stmt = conn.prepare(&format!("SELECT {RUN_COLS} FROM runs WHERE id LIKE ?1 LIMIT 5"))?;
-            stmt.query_map([pattern], run_from_row)?.collect::<Result<Vec<_>, _>>()
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {RUN_COLS} FROM runs WHERE id LIKE ?1 LIMIT 5"
+            ))?;
+            stmt.query_map([pattern], run_from_row)?
+                .collect::<Result<Vec<_>, _>>()
         })?;
         match matches.len() {
             0 => Err(StoreError::UnknownRun(id.to_string())),
-            1 => Ok(matches.into_iter().next().ok_or_else(|| StoreError::UnknownRun(id.to_string()))?),
+            1 => Ok(matches
+                .into_iter()
+                .next()
+                .ok_or_else(|| StoreError::UnknownRun(id.to_string()))?),
             _ => Err(StoreError::AmbiguousRun {
                 prefix: id.to_string(),
-                matches: matches.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
+                matches: matches
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
@@ -338,23 +376,43 @@ mod tests {
     fn round_trips_runs_nodes_and_logs() {
         let dir = tempfile::tempdir().unwrap();
         let cat = SqliteCatalog::open(&dir.path().join("c.db")).unwrap();
-        let nodes = vec![NodeRecord::pending("r1", "b", "split"), NodeRecord::pending("r1", "a", "read_table")];
-        cat.create_run(&run("r1", "2026-01-01T00:00:00Z"), &nodes).unwrap();
-        cat.create_run(&run("r2", "2026-01-02T00:00:00Z"), &[]).unwrap();
+        let nodes = vec![
+            NodeRecord::pending("r1", "b", "split"),
+            NodeRecord::pending("r1", "a", "read_table"),
+        ];
+        cat.create_run(&run("r1", "2026-01-01T00:00:00Z"), &nodes)
+            .unwrap();
+        cat.create_run(&run("r2", "2026-01-02T00:00:00Z"), &[])
+            .unwrap();
         let mut a = nodes[1].clone();
         a.state = NodeState::Succeeded;
         a.metrics = Some(serde_json::json!({"rows": 3}));
-        let line = LogLine { ts: "t".into(), level: "info".into(), message: "hello".into() };
-        cat.write_nodes(&[a.clone()], &[("r1".into(), "a".into(), line.clone())]).unwrap();
-        cat.finish_run("r1", RunState::Succeeded, "2026-01-01T00:01:00Z", None).unwrap();
+        let line = LogLine {
+            ts: "t".into(),
+            level: "info".into(),
+            message: "hello".into(),
+        };
+        cat.write_nodes(&[a.clone()], &[("r1".into(), "a".into(), line.clone())])
+            .unwrap();
+        cat.finish_run("r1", RunState::Succeeded, "2026-01-01T00:01:00Z", None)
+            .unwrap();
 
         let listed = cat.list_runs(10).unwrap();
-        assert_eq!(listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["r2", "r1"]);
+        assert_eq!(
+            listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["r2", "r1"]
+        );
         assert_eq!(cat.get_run("r1").unwrap().state, RunState::Succeeded);
         let got = cat.node_runs("r1").unwrap();
-        assert_eq!(got.iter().map(|n| n.node_id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(
+            got.iter().map(|n| n.node_id.as_str()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
         assert_eq!(got[1], a);
-        assert_eq!(cat.logs("r1", Some("a")).unwrap(), vec![("a".to_string(), line)]);
+        assert_eq!(
+            cat.logs("r1", Some("a")).unwrap(),
+            vec![("a".to_string(), line)]
+        );
         assert!(cat.logs("r1", Some("b")).unwrap().is_empty());
     }
 
@@ -365,7 +423,10 @@ mod tests {
         cat.create_run(&run("abc1", "1"), &[]).unwrap();
         cat.create_run(&run("abc2", "2"), &[]).unwrap();
         assert_eq!(cat.get_run("abc1").unwrap().id, "abc1");
-        assert!(matches!(cat.get_run("abc"), Err(StoreError::AmbiguousRun { .. })));
+        assert!(matches!(
+            cat.get_run("abc"),
+            Err(StoreError::AmbiguousRun { .. })
+        ));
         assert!(matches!(cat.get_run("zzz"), Err(StoreError::UnknownRun(_))));
         // reopening applies no migration twice
         drop(cat);

@@ -36,7 +36,9 @@ pub struct GraphArgs {
 
 /// Prints the DAG of a manifest.
 pub fn graph(args: &GraphArgs) -> anyhow::Result<ExitCode> {
-    let Some(p) = super::load_manifest(&args.file) else { return Ok(ExitCode::from(1)) };
+    let Some(p) = super::load_manifest(&args.file) else {
+        return Ok(ExitCode::from(1));
+    };
     print!(
         "{}",
         match args.format {
@@ -71,8 +73,13 @@ pub fn components(args: &ComponentsArgs) -> anyhow::Result<ExitCode> {
         list.retain(|c| c["name"] == name.as_str());
         if list.is_empty() {
             let names: Vec<&str> = pai_components::all().iter().map(|c| c.name).collect();
-            let hint = pai_core::suggest(name, names.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-            bail!("unknown component `{name}`{hint} (available: {})", names.join(", "));
+            let hint = pai_core::suggest(name, names.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            bail!(
+                "unknown component `{name}`{hint} (available: {})",
+                names.join(", ")
+            );
         }
     }
     if args.format == Format::Json {
@@ -82,7 +89,14 @@ pub fn components(args: &ComponentsArgs) -> anyhow::Result<ExitCode> {
     if args.name.is_none() {
         let rows: Vec<Vec<String>> = list
             .iter()
-            .map(|c| vec![str_of(&c["name"]), ports(&c["inputs"]), ports(&c["outputs"]), str_of(&c["summary"])])
+            .map(|c| {
+                vec![
+                    str_of(&c["name"]),
+                    ports(&c["inputs"]),
+                    ports(&c["outputs"]),
+                    str_of(&c["summary"]),
+                ]
+            })
             .collect();
         print_table(&["COMPONENT", "INPUTS", "OUTPUTS", "SUMMARY"], &rows);
         return Ok(ExitCode::SUCCESS);
@@ -99,15 +113,23 @@ pub fn components(args: &ComponentsArgs) -> anyhow::Result<ExitCode> {
                         vec![
                             str_of(&p["name"]),
                             str_of(&p["type"]),
-                            if p["required"] == true { "yes".into() } else { "no".into() },
-                            p.get("default").map_or_else(|| "-".into(), Value::to_string),
+                            if p["required"] == true {
+                                "yes".into()
+                            } else {
+                                "no".into()
+                            },
+                            p.get("default")
+                                .map_or_else(|| "-".into(), Value::to_string),
                             str_of(&p["description"]),
                         ]
                     })
                     .collect()
             })
             .unwrap_or_default();
-        print_table(&["PARAM", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"], &rows);
+        print_table(
+            &["PARAM", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"],
+            &rows,
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -119,9 +141,24 @@ fn str_of(v: &Value) -> String {
 fn ports(v: &Value) -> String {
     let list: Vec<String> = v
         .as_array()
-        .map(|a| a.iter().map(|p| format!("{}:{}{}", str_of(&p["name"]), str_of(&p["type"]), if p["required"] == true { "" } else { "?" })).collect())
+        .map(|a| {
+            a.iter()
+                .map(|p| {
+                    format!(
+                        "{}:{}{}",
+                        str_of(&p["name"]),
+                        str_of(&p["type"]),
+                        if p["required"] == true { "" } else { "?" }
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default();
-    if list.is_empty() { "-".into() } else { list.join(" ") }
+    if list.is_empty() {
+        "-".into()
+    } else {
+        list.join(" ")
+    }
 }
 
 /// The params of a component, read from the generated schema.
@@ -135,8 +172,13 @@ fn params_of(schema: &Value, component: &str) -> Vec<Value> {
     else {
         return Vec::new();
     };
-    let Some(def) = schema.pointer(r.trim_start_matches('#')) else { return Vec::new() };
-    let required: Vec<&str> = def["required"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let Some(def) = schema.pointer(r.trim_start_matches('#')) else {
+        return Vec::new();
+    };
+    let required: Vec<&str> = def["required"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     def["properties"]
         .as_object()
         .map(|props| {
@@ -169,10 +211,20 @@ fn type_of(schema: &Value, p: &Value) -> String {
         return type_of(schema, def);
     }
     if let Some(any) = p.get("anyOf").and_then(Value::as_array) {
-        return any.iter().map(|s| type_of(schema, s)).filter(|t| t != "null").collect::<Vec<_>>().join("|");
+        return any
+            .iter()
+            .map(|s| type_of(schema, s))
+            .filter(|t| t != "null")
+            .collect::<Vec<_>>()
+            .join("|");
     }
     match p.get("type") {
-        Some(Value::Array(ts)) => ts.iter().map(str_of).filter(|t| t != "null").collect::<Vec<_>>().join("|"),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .map(str_of)
+            .filter(|t| t != "null")
+            .collect::<Vec<_>>()
+            .join("|"),
         Some(t) => str_of(t),
         None => "any".into(),
     }

@@ -41,17 +41,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, Some(id)) => PathBuf::from(catalog.get_run(id)?.manifest_path),
         (None, None) => bail!("give a manifest file to run, or `--resume RUN_ID`"),
     };
-    let Some(pipeline) = super::load_manifest(&file) else { return Ok(ExitCode::from(1)) };
-    let project = pipeline.project.clone().unwrap_or_else(|| ws.default_project().to_string());
-    let parallelism = args
-        .parallelism
-        .or(pipeline.parallelism)
-        .map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), |p| p as usize);
+    let Some(pipeline) = super::load_manifest(&file) else {
+        return Ok(ExitCode::from(1));
+    };
+    let project = pipeline
+        .project
+        .clone()
+        .unwrap_or_else(|| ws.default_project().to_string());
+    let parallelism = args.parallelism.or(pipeline.parallelism).map_or_else(
+        || std::thread::available_parallelism().map_or(2, |n| n.get()),
+        |p| p as usize,
+    );
     let manifest_path = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
     let opts = RunOptions {
         parallelism,
         fail_fast: args.fail_fast,
-        resume_from: args.resume.as_ref().map(|r| catalog.get_run(r).map(|r| r.id)).transpose()?,
+        resume_from: args
+            .resume
+            .as_ref()
+            .map(|r| catalog.get_run(r).map(|r| r.id))
+            .transpose()?,
         manifest_path: manifest_path.display().to_string(),
         git: crate::git::describe(&manifest_path),
         kind: "pipeline".into(),
@@ -59,7 +68,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let interactive = !args.quiet && std::io::stderr().is_terminal();
     let pipeline = Arc::new(pipeline);
     let progress = interactive.then(|| Arc::new(Progress::new(&pipeline)));
-    let mut scheduler = Scheduler::new(catalog.clone(), Arc::new(ComponentExecutor), ws.state_dir.clone());
+    let mut scheduler = Scheduler::new(
+        catalog.clone(),
+        Arc::new(ComponentExecutor),
+        ws.state_dir.clone(),
+    );
     if let Some(p) = &progress {
         scheduler = scheduler.with_observer(p.clone());
     }
@@ -71,14 +84,18 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ncancelling: waiting for running nodes to stop (Ctrl-C again to abort)");
+                eprintln!(
+                    "\ncancelling: waiting for running nodes to stop (Ctrl-C again to abort)"
+                );
                 let _ = cancel_tx.send(true);
                 if tokio::signal::ctrl_c().await.is_ok() {
                     std::process::exit(130);
                 }
             }
         });
-        scheduler.run(pipeline.clone(), project, opts, cancel_rx).await
+        scheduler
+            .run(pipeline.clone(), project, opts, cancel_rx)
+            .await
     })?;
     if let Some(p) = &progress {
         p.finish();
@@ -102,11 +119,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 ]
             })
             .collect();
-        print_table(&["NODE", "COMPONENT", "STATE", "ATTEMPTS", "DURATION", "ERROR"], &rows);
+        print_table(
+            &[
+                "NODE",
+                "COMPONENT",
+                "STATE",
+                "ATTEMPTS",
+                "DURATION",
+                "ERROR",
+            ],
+            &rows,
+        );
     }
     if !args.quiet {
-        for n in outcome.nodes.iter().filter(|n| n.state == NodeState::Failed) {
-            eprintln!("error: node `{}` failed: {}", n.node_id, n.error.as_deref().unwrap_or(""));
+        for n in outcome
+            .nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Failed)
+        {
+            eprintln!(
+                "error: node `{}` failed: {}",
+                n.node_id,
+                n.error.as_deref().unwrap_or("")
+            );
         }
         eprintln!(
             "run {}: {} ({} nodes, {:.2}s)",

@@ -61,7 +61,17 @@ pub fn run(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
                         ]
                     })
                     .collect();
-                print_table(&["RUN", "PIPELINE", "KIND", "STATE", "STARTED", "RESUMED FROM"], &rows);
+                print_table(
+                    &[
+                        "RUN",
+                        "PIPELINE",
+                        "KIND",
+                        "STATE",
+                        "STARTED",
+                        "RESUMED FROM",
+                    ],
+                    &rows,
+                );
             }
         }
         RunsCommand::Show { run_id, format } => {
@@ -77,7 +87,10 @@ pub fn run(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
                 println!("started:   {}", run.started_at);
                 println!("ended:     {}", run.ended_at.as_deref().unwrap_or("-"));
                 if let Some(c) = &run.git_commit {
-                    println!("git:       {c}{}", if run.git_dirty { " (dirty)" } else { "" });
+                    println!(
+                        "git:       {c}{}",
+                        if run.git_dirty { " (dirty)" } else { "" }
+                    );
                 }
                 println!("manifest:  sha256:{}", run.manifest_sha256);
                 if let Some(r) = &run.resumed_from {
@@ -96,26 +109,53 @@ pub fn run(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
                             n.state.to_string(),
                             n.attempts.to_string(),
                             human_ms(n.duration_ms),
-                            n.reused_from.clone().map(|r| format!("reused from {r}")).unwrap_or_else(|| n.error.clone().unwrap_or_default()),
+                            n.reused_from
+                                .clone()
+                                .map(|r| format!("reused from {r}"))
+                                .unwrap_or_else(|| n.error.clone().unwrap_or_default()),
                         ]
                     })
                     .collect();
-                print_table(&["NODE", "COMPONENT", "STATE", "ATTEMPTS", "DURATION", "ERROR / NOTE"], &rows);
+                print_table(
+                    &[
+                        "NODE",
+                        "COMPONENT",
+                        "STATE",
+                        "ATTEMPTS",
+                        "DURATION",
+                        "ERROR / NOTE",
+                    ],
+                    &rows,
+                );
                 for n in &nodes {
                     if n.outputs.is_empty() && n.metrics.is_none() {
                         continue;
                     }
                     println!("\n{}:", n.node_id);
                     for a in &n.outputs {
-                        println!("  output {} ({}): {} [{} bytes, {}]", a.port, a.kind, a.path.display(), a.size, a.digest);
+                        println!(
+                            "  output {} ({}): {} [{} bytes, {}]",
+                            a.port,
+                            a.kind,
+                            a.path.display(),
+                            a.size,
+                            a.digest
+                        );
                     }
                     if let Some(m) = &n.metrics {
-                        println!("  metrics: {}", serde_json::to_string_pretty(m)?.replace('\n', "\n  "));
+                        println!(
+                            "  metrics: {}",
+                            serde_json::to_string_pretty(m)?.replace('\n', "\n  ")
+                        );
                     }
                 }
             }
         }
-        RunsCommand::Logs { run_id, node, format } => {
+        RunsCommand::Logs {
+            run_id,
+            node,
+            format,
+        } => {
             let run = catalog.get_run(&run_id)?;
             let lines = catalog.logs(&run.id, node.as_deref())?;
             if format == Format::Json {

@@ -39,9 +39,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 println!("{}: ok ({n} nodes)", f.display());
             }
             if !all.is_empty() {
-                eprintln!("{} error{} found", all.len(), if all.len() == 1 { "" } else { "s" });
+                eprintln!(
+                    "{} error{} found",
+                    all.len(),
+                    if all.len() == 1 { "" } else { "s" }
+                );
             }
         }
     }
-    Ok(if all.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

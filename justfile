@@ -1,0 +1,24 @@
+# pai-engine tasks. `just --list` shows them.
+
+# Run an example pipeline (release build).
+run pipeline="pipelines/breast_cancer_lr.yaml":
+    cargo run --release -- run {{pipeline}}
+
+# The test suite (the README's test command).
+test:
+    cargo test --workspace
+
+# Regenerate the committed JSON Schema from the Rust types.
+schema:
+    cargo run -q -- schema > schemas/pipeline.schema.json
+
+# What CI runs: formatting, lints, tests.
+ci:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo test --workspace
+
+# Benchmarks; figures go to docs/BENCHMARKS.md.
+bench:
+    cargo bench -p pai-scheduler --bench scheduler_overhead
+    bash bench/read_table.sh

@@ -1,0 +1,115 @@
+//! Helpers for the end-to-end tests: run the real `pai-engine` binary in a
+//! private workspace.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A private workspace: its own directory and state directory.
+pub struct Ws {
+    pub dir: tempfile::TempDir,
+}
+
+impl Ws {
+    pub fn new() -> Self {
+        Ws {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn state(&self) -> PathBuf {
+        self.dir.path().join(".pai")
+    }
+
+    /// A command for the binary, in this workspace.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pai-engine"));
+        c.args(args)
+            .current_dir(self.path())
+            .env("PAI_HOME", self.state())
+            .env_remove("RUST_LOG");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// Writes a file into the workspace and returns its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path().join(name);
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// `runs show --format json` of a run.
+    pub fn show(&self, run_id: &str) -> serde_json::Value {
+        let out = self.run(&["runs", "show", run_id, "--format", "json"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// The node record `id` of a `show` document.
+    pub fn node<'a>(show: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+        show["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["node_id"] == id)
+            .unwrap()
+    }
+}
+
+/// The run id printed on the last line of `run`'s stderr.
+pub fn run_id(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("run "))
+        .unwrap_or_else(|| panic!("no run line in {err}"));
+    line.trim_start_matches("run ")
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A manifest header followed by `nodes` (YAML list items, indented 4).
+pub fn manifest(name: &str, nodes: &str) -> String {
+    format!(
+        "apiVersion: pai-engine/v1\nkind: Pipeline\nmetadata:\n  name: {name}\nspec:\n  nodes:\n{nodes}"
+    )
+}
+
+/// The iris dataset committed in the repository.
+pub fn iris() -> PathBuf {
+    repo().join("data/iris.csv")
+}
