@@ -168,7 +168,7 @@ fn write_table_refuses_to_clobber_and_resume_reruns_only_what_failed() {
 #[test]
 fn independent_branches_run_at_the_same_time() {
     let ws = Ws::new();
-    let nodes = "    - id: left\n      component: delay\n      params: { seconds: 1.0 }\n    - id: right\n      component: delay\n      params: { seconds: 1.0 }\n    - id: top\n      component: delay\n      params: { seconds: 0 }\n    - id: join\n      component: delay\n      inputs: { data: left.output }\n      depends_on: [right]\n      params: { seconds: 0 }\n";
+    let nodes = "    - id: left\n      component: delay\n      params: { seconds: 1.0 }\n    - id: right\n      component: delay\n      params: { seconds: 1.0 }\n    - id: top\n      component: delay\n      params: { seconds: 0 }\n    - id: join\n      component: delay\n      depends_on: [left, right]\n      params: { seconds: 0 }\n";
     // diamond: top -> left, right -> join
     let nodes = nodes.replace(
         "params: { seconds: 1.0 }",

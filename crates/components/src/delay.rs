@@ -46,12 +46,12 @@ impl Component for Delay {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             std::thread::sleep(left.min(std::time::Duration::from_millis(20)));
         }
-        let batch = match ctx.optional_input("data") {
-            Some(_) => input_table(ctx, "data")?,
-            None => arrow::array::RecordBatch::new_empty(std::sync::Arc::new(
-                arrow::datatypes::Schema::empty(),
-            )),
-        };
-        Ok(NodeOutputs::default().with("output", output_table(ctx, "output", &batch)?))
+        match ctx.optional_input("data") {
+            Some(_) => {
+                let batch = input_table(ctx, "data")?;
+                Ok(NodeOutputs::default().with("output", output_table(ctx, "output", &batch)?))
+            }
+            None => Ok(NodeOutputs::default()),
+        }
     }
 }
