@@ -2,6 +2,8 @@
 //! checked against the input data, resume, cancel, concurrency, retries,
 //! timeouts and fail-fast.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::{Duration, Instant};
@@ -176,7 +178,7 @@ fn independent_branches_run_at_the_same_time() {
     );
     let m = ws.write(
         "p.yaml",
-        &format!("{}", manifest("diamond", &nodes)).replace("spec:\n", "spec:\n  parallelism: 2\n"),
+        &manifest("diamond", &nodes).replace("spec:\n", "spec:\n  parallelism: 2\n"),
     );
     let started = Instant::now();
     let out = ws.run(&["run", m.to_str().unwrap()]);

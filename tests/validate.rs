@@ -2,6 +2,8 @@
 //! exact diagnostics for each validation rule, the committed schema, and
 //! the example pipelines.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{Ws, repo, stderr, stdout};

@@ -1,6 +1,6 @@
 //! Helpers for the end-to-end tests: run the real `pai-engine` binary in a
 //! private workspace.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

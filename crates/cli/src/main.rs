@@ -35,6 +35,9 @@ enum Command {
     Graph(cmd::info::GraphArgs),
     /// List the components, or describe one.
     Components(cmd::info::ComponentsArgs),
+    /// Score data with PMML models written by any producer.
+    #[command(subcommand)]
+    Pmml(cmd::pmml::PmmlCommand),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Runs(c) => cmd::runs::run(c),
         Command::Graph(a) => cmd::info::graph(&a),
         Command::Components(a) => cmd::info::components(&a),
+        Command::Pmml(c) => cmd::pmml::run(c),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@
 
 mod delay;
 pub mod io;
+pub mod pmml_table;
 mod read_table;
 pub mod registry;
 mod split;

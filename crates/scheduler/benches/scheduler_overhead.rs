@@ -22,9 +22,13 @@ impl NodeExecutor for Trivial {
 }
 
 fn manifest(n: usize, chain: bool) -> String {
-    let mut s = String::from("apiVersion: pai-engine/v1\nkind: Pipeline\nmetadata:\n  name: bench\nspec:\n  parallelism: 8\n  nodes:\n");
+    let mut s = String::from(
+        "apiVersion: pai-engine/v1\nkind: Pipeline\nmetadata:\n  name: bench\nspec:\n  parallelism: 8\n  nodes:\n",
+    );
     for i in 0..n {
-        s.push_str(&format!("    - id: n{i}\n      component: delay\n      params: {{ seconds: 0 }}\n"));
+        s.push_str(&format!(
+            "    - id: n{i}\n      component: delay\n      params: {{ seconds: 0 }}\n"
+        ));
         if i > 0 {
             let dep = if chain { i - 1 } else { 0 };
             s.push_str(&format!("      depends_on: [n{dep}]\n"));
@@ -33,16 +37,29 @@ fn manifest(n: usize, chain: bool) -> String {
     s
 }
 
-fn measure(name: &str, n: usize, chain: bool, executor: Arc<dyn NodeExecutor>, rounds: usize) -> Duration {
+fn measure(
+    name: &str,
+    n: usize,
+    chain: bool,
+    executor: Arc<dyn NodeExecutor>,
+    rounds: usize,
+) -> Duration {
     let text = manifest(n, chain);
     let pipeline = Arc::new(
-        pai_manifest::validate_str(std::path::Path::new("bench.yaml"), &text).unwrap_or_else(|e| panic!("{e}")),
+        pai_manifest::validate_str(std::path::Path::new("bench.yaml"), &text)
+            .unwrap_or_else(|e| panic!("{e}")),
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap_or_else(|e| panic!("{e}"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut best = Duration::MAX;
     for _ in 0..rounds {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let catalog = Arc::new(pai_store::SqliteCatalog::open(&dir.path().join("catalog.db")).unwrap_or_else(|e| panic!("{e}")));
+        let catalog = Arc::new(
+            pai_store::SqliteCatalog::open(&dir.path().join("catalog.db"))
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
         let scheduler = Scheduler::new(catalog, executor.clone(), dir.path().to_path_buf());
         let opts = RunOptions {
             parallelism: 8,
@@ -62,17 +79,36 @@ fn measure(name: &str, n: usize, chain: bool, executor: Arc<dyn NodeExecutor>, r
         best = best.min(elapsed);
     }
     let per_node = best / n as u32;
-    println!("{name:<40} {n:>6} nodes  total {:>8.1} ms  per node {:>6.1} µs", best.as_secs_f64() * 1e3, per_node.as_secs_f64() * 1e6);
+    println!(
+        "{name:<40} {n:>6} nodes  total {:>8.1} ms  per node {:>6.1} µs",
+        best.as_secs_f64() * 1e3,
+        per_node.as_secs_f64() * 1e6
+    );
     per_node
 }
 
 fn main() {
-    let n = std::env::var("PAI_BENCH_NODES").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n = std::env::var("PAI_BENCH_NODES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     println!("scheduler overhead (best of 3; target ≤ 50 µs per node)");
     measure("chain, no-op executor", n, true, Arc::new(Trivial), 3);
     measure("fan-out, no-op executor", n, false, Arc::new(Trivial), 3);
-    measure("chain, `delay` component (0 s)", n, true, Arc::new(ComponentExecutor), 3);
-    measure("fan-out, `delay` component (0 s)", n, false, Arc::new(ComponentExecutor), 3);
+    measure(
+        "chain, `delay` component (0 s)",
+        n,
+        true,
+        Arc::new(ComponentExecutor),
+        3,
+    );
+    measure(
+        "fan-out, `delay` component (0 s)",
+        n,
+        false,
+        Arc::new(ComponentExecutor),
+        3,
+    );
 
     let t = Instant::now();
     let text = manifest(1000, false);
@@ -80,9 +116,13 @@ fn main() {
     let t = Instant::now();
     let rounds = 20;
     for _ in 0..rounds {
-        let p = pai_manifest::validate_str(std::path::Path::new("bench.yaml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        let p = pai_manifest::validate_str(std::path::Path::new("bench.yaml"), &text)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(p.nodes.len(), 1000);
     }
     let _ = parse;
-    println!("validate_str, 1,000-node manifest: {:.2} ms per validation", t.elapsed().as_secs_f64() * 1e3 / rounds as f64);
+    println!(
+        "validate_str, 1,000-node manifest: {:.2} ms per validation",
+        t.elapsed().as_secs_f64() * 1e3 / rounds as f64
+    );
 }

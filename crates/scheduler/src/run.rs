@@ -499,7 +499,8 @@ impl NodeJob {
                 ctx.clone(),
             );
             let attempt_flag = ctx.cancel.clone();
-            let mut handle = tokio::task::spawn_blocking(move || exec.execute(&pipeline.nodes[index], &ctx2));
+            let mut handle =
+                tokio::task::spawn_blocking(move || exec.execute(&pipeline.nodes[index], &ctx2));
             let deadline = node.timeout.map(|t| tokio::time::Instant::now() + t);
             let mut timed_out = false;
             // Wait for the attempt, relaying a run cancel or a timeout to the

@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod info;
+pub mod pmml;
 pub mod run;
 pub mod runs;
 pub mod validate;

@@ -1,0 +1,189 @@
+//! End-to-end tests of `pai-engine pmml score` against independent truths:
+//! scikit-learn's own outputs for the sklearn2pmml fixtures, and
+//! JPMML-Evaluator's output for the real PAI Designer export.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Ws, repo, stderr};
+
+fn shared() -> std::path::PathBuf {
+    repo().join("../shared/fixtures")
+}
+
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    (
+        header,
+        lines
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect(),
+    )
+}
+
+fn num(s: &str) -> f64 {
+    s.parse().unwrap_or_else(|_| panic!("not a number: {s:?}"))
+}
+
+/// Scores `model` on `data` with the CLI and returns the output table.
+fn score(
+    ws: &Ws,
+    model: &std::path::Path,
+    data: &std::path::Path,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let out = ws.path().join("scored.csv");
+    let o = ws.run(&[
+        "pmml",
+        "score",
+        model.to_str().unwrap(),
+        "--input",
+        data.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+        "--overwrite",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    read_csv(&out)
+}
+
+/// Compares `got` columns with `expected` columns pairwise within 1e-9.
+fn assert_columns(
+    got: &[Vec<String>],
+    gi: &[usize],
+    want: &[Vec<String>],
+    wi: &[usize],
+    label_cols: usize,
+) {
+    assert_eq!(got.len(), want.len());
+    for (r, (g, w)) in got.iter().zip(want).enumerate() {
+        for (k, (&a, &b)) in gi.iter().zip(wi).enumerate() {
+            let (x, y) = (num(&g[a]), num(&w[b]));
+            if k < label_cols {
+                assert_eq!(x, y, "row {r}: label {x} vs {y}");
+            } else {
+                assert!((x - y).abs() <= 1e-9, "row {r}, column {k}: {x} vs {y}");
+            }
+        }
+    }
+}
+
+#[test]
+fn sklearn2pmml_classifiers_match_scikit_learn() {
+    let ws = Ws::new();
+    for (model, data) in [
+        ("lr_scaled_breast_cancer", "breast_cancer"),
+        ("dtree_breast_cancer", "breast_cancer"),
+    ] {
+        let (h, rows) = score(
+            &ws,
+            &shared().join(format!("pmml/{model}.sklearn2pmml.pmml")),
+            &shared().join(format!("datasets/{data}.csv")),
+        );
+        assert_eq!(h, ["diagnosis", "probability(0)", "probability(1)"]);
+        let (_, want) = read_csv(&shared().join(format!("pmml/{model}.expected.csv")));
+        assert_columns(&rows, &[0, 1, 2], &want, &[0, 1, 2], 1);
+    }
+}
+
+#[test]
+fn sklearn2pmml_regression_matches_scikit_learn() {
+    let ws = Ws::new();
+    let (h, rows) = score(
+        &ws,
+        &shared().join("pmml/linreg_diabetes.sklearn2pmml.pmml"),
+        &shared().join("datasets/diabetes.csv"),
+    );
+    assert_eq!(h, ["progression"]);
+    let (_, want) = read_csv(&shared().join("pmml/linreg_diabetes.expected.csv"));
+    assert_columns(&rows, &[0], &want, &[0], 0);
+}
+
+#[test]
+fn kmeans_clusters_and_distances_match_scikit_learn() {
+    let ws = Ws::new();
+    let (h, rows) = score(
+        &ws,
+        &shared().join("pmml/kmeans3_iris.sklearn2pmml.pmml"),
+        &shared().join("datasets/iris.csv"),
+    );
+    assert_eq!(
+        h,
+        ["", "cluster", "affinity(0)", "affinity(1)", "affinity(2)"]
+    );
+    let (_, want) = read_csv(&shared().join("pmml/kmeans3_iris.expected.csv"));
+    // the PMML's affinity is the squared Euclidean distance
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![r[1].clone()];
+            v.extend(r[2..].iter().map(|a| num(a).sqrt().to_string()));
+            v
+        })
+        .collect();
+    assert_columns(&rows, &[0, 1, 2, 3], &want, &[0, 1, 2, 3], 1);
+}
+
+#[test]
+fn pai_designer_export_matches_jpmml() {
+    let ws = Ws::new();
+    let data = repo().join("crates/pmml/tests/data");
+    let (h, rows) = score(
+        &ws,
+        &shared().join("pmml/pai_designer_lr.pmml"),
+        &data.join("pai_designer_lr.input.csv"),
+    );
+    let (wh, want) = read_csv(&data.join("pai_designer_lr.expected.csv"));
+    assert_eq!(h, wh);
+    assert_eq!(h, ["_c2", "p_1", "p_0"]);
+    for (g, w) in rows.iter().zip(&want) {
+        for (a, b) in g.iter().zip(w) {
+            if b.is_empty() {
+                assert!(a.is_empty());
+            } else {
+                assert!((num(a) - num(b)).abs() <= 1e-9, "{a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn unsupported_and_malformed_documents_are_refused_with_their_line() {
+    let ws = Ws::new();
+    let bad = ws.write("nn.pmml", "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">\n<DataDictionary/>\n<NeuralNetwork functionName=\"regression\"/>\n</PMML>\n");
+    let data = ws.write("d.csv", "x\n1\n");
+    let o = ws.run(&[
+        "pmml",
+        "score",
+        bad.to_str().unwrap(),
+        "-i",
+        data.to_str().unwrap(),
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("`NeuralNetwork`") && stderr(&o).contains("line 3"),
+        "{}",
+        stderr(&o)
+    );
+    let broken = ws.write("broken.pmml", "<PMML>\n<DataDictionary>\n</PMML>\n");
+    let o = ws.run(&[
+        "pmml",
+        "score",
+        broken.to_str().unwrap(),
+        "-i",
+        data.to_str().unwrap(),
+        "-o",
+        "out.csv",
+    ]);
+    assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
+    assert!(!ws.path().join("out.csv").exists());
+}
