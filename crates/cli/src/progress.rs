@@ -1,7 +1,8 @@
 //! The terminal progress display of `pai-engine run`: nodes done out of the
 //! total, and the running nodes with their elapsed time.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,6 +14,7 @@ pub struct Progress {
     bar: ProgressBar,
     ids: Vec<String>,
     running: Mutex<Vec<(usize, Instant, u32)>>,
+    done: AtomicBool,
 }
 
 impl Progress {
@@ -33,7 +35,22 @@ impl Progress {
             bar,
             ids: pipeline.nodes.iter().map(|n| n.id.clone()).collect(),
             running: Mutex::new(Vec::new()),
+            done: AtomicBool::new(false),
         }
+    }
+
+    /// Starts a thread that refreshes the running nodes' elapsed times
+    /// until [`Progress::finish`].
+    pub fn start_ticker(self: &Arc<Self>) {
+        let me = Arc::clone(self);
+        std::thread::spawn(move || {
+            while !me.done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+                if let Ok(running) = me.running.lock() {
+                    me.refresh(&running);
+                }
+            }
+        });
     }
 
     fn refresh(&self, running: &[(usize, Instant, u32)]) {
@@ -57,6 +74,7 @@ impl Progress {
 
     /// Clears the bar.
     pub fn finish(&self) {
+        self.done.store(true, Ordering::Relaxed);
         self.bar.finish_and_clear();
     }
 }

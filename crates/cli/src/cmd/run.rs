@@ -68,6 +68,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let interactive = !args.quiet && std::io::stderr().is_terminal();
     let pipeline = Arc::new(pipeline);
     let progress = interactive.then(|| Arc::new(Progress::new(&pipeline)));
+    if let Some(p) = &progress {
+        p.start_ticker();
+    }
     let mut scheduler = Scheduler::new(
         catalog.clone(),
         Arc::new(ComponentExecutor),
