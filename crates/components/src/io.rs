@@ -1,25 +1,66 @@
-//! How components exchange tables: each table output is one Parquet file in
-//! the node's output directory, and each table input is read back from it.
+//! How components exchange tables: each table output is one Arrow IPC file
+//! (Arrow's own on-disk format: no encoding cost, read back without
+//! parsing) in the node's output directory. The scheduler publishes the
+//! directory atomically, so these files are written without fsync.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
-use pai_core::{Result, RunContext};
+use pai_core::{Error, Result, RunContext};
 
-use crate::table::{TableFormat, read_parquet, write_table};
+use crate::table::read_parquet;
 
 /// The file name of a table artifact.
-pub const TABLE_FILE: &str = "data.parquet";
+pub const TABLE_FILE: &str = "data.arrow";
 
 /// Reads the table connected to input `port`.
 pub fn input_table(ctx: &RunContext, port: &str) -> Result<RecordBatch> {
-    read_parquet(&ctx.input(port)?.path)
+    read_artifact(&ctx.input(port)?.path)
+}
+
+/// Reads a table artifact (Arrow IPC; Parquet is accepted too).
+pub fn read_artifact(path: &Path) -> Result<RecordBatch> {
+    if path.extension().is_some_and(|e| e == "parquet") {
+        return read_parquet(path);
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let bad = |e: arrow::error::ArrowError| Error::invalid(format!("`{}`: unreadable table artifact: {e}", path.display()));
+    let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None).map_err(bad)?;
+    let schema = reader.schema();
+    let batches = reader.collect::<std::result::Result<Vec<_>, _>>().map_err(bad)?;
+    match batches.len() {
+        1 => batches.into_iter().next().ok_or_else(|| Error::invalid("empty artifact")),
+        _ => arrow::compute::concat_batches(&schema, &batches).map_err(bad),
+    }
 }
 
 /// Writes `batch` as output `port` and returns the file to list in the
 /// node's outputs.
 pub fn output_table(ctx: &RunContext, port: &str, batch: &RecordBatch) -> Result<PathBuf> {
     let path = ctx.output_file(port, TABLE_FILE)?;
-    write_table(batch, &path, TableFormat::Parquet, false)?;
+    let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+    let bad = |e: arrow::error::ArrowError| Error::invalid(format!("writing `{}`: {e}", path.display()));
+    let mut w = arrow::ipc::writer::FileWriter::try_new(std::io::BufWriter::with_capacity(1 << 20, file), &batch.schema())
+        .map_err(bad)?;
+    w.write(batch).map_err(bad)?;
+    w.finish().map_err(bad)?;
+    let mut inner = w.into_inner().map_err(bad)?;
+    std::io::Write::flush(&mut inner).map_err(|e| Error::io(&path, e))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artifacts_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("t.csv");
+        std::fs::write(&csv, "a,b,c\n1,0.5,x\n2,,y\n").unwrap();
+        let batch = crate::table::read_csv(&csv, b',', &[]).unwrap();
+        let ctx = RunContext::new(Default::default(), "n", dir.path().into(), dir.path().into(), dir.path().join("out"));
+        let p = output_table(&ctx, "output", &batch).unwrap();
+        assert_eq!(read_artifact(&p).unwrap(), batch);
+    }
 }
