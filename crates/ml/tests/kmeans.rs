@@ -1,0 +1,140 @@
+//! k-means against scikit-learn's `KMeans(n_clusters=3)` fixture on iris.
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+use common::{dataset, expected};
+use pai_ml::{KMeansDistance, KMeansInit, KMeansParams, PredictedValues, Predictor, fit_kmeans};
+
+fn labels(out: &pai_ml::PredictionOutput) -> Vec<u32> {
+    match &out.values {
+        PredictedValues::Labels(v) => v.clone(),
+        PredictedValues::Numbers(_) => panic!("labels expected"),
+    }
+}
+
+/// Same clusters up to relabelling, the same centres (1e-12) and the same
+/// distances (1e-6) once relabelled.
+///
+/// Iris has two Lloyd fixed points that k-means++ reaches about equally
+/// often: the fixture's 62/50/38 split and 61/50/39. scikit-learn 1.9.0
+/// itself, over `random_state` 0..1499 with `KMeans(3, n_init=1)`, gives
+/// 661 × 62/50/38, 828 × 61/50/39 and 11 × a poor 96/32/22-like split; the
+/// engine over seeds 0..1499 gives 645 / 831 / 24. The seeds below are ones
+/// of ours that land on the fixture's optimum (its RNG stream differs from
+/// numpy's, so seeds do not carry over).
+#[test]
+fn iris_k3_matches_sklearn_fixture() {
+    let table = dataset("iris");
+    let frame = table.frame();
+    let features = table.features_except("species");
+    let want = expected("kmeans3_iris.expected.csv");
+    let want_cluster: Vec<usize> = want.num("cluster").iter().map(|v| *v as usize).collect();
+    for (seed, init) in [
+        (1, KMeansInit::KMeansPlusPlus),
+        (5, KMeansInit::KMeansPlusPlus),
+        (7, KMeansInit::Random),
+    ] {
+        let params = KMeansParams {
+            k: 3,
+            seed,
+            init,
+            ..Default::default()
+        };
+        let model = fit_kmeans(&frame, &features, &params).unwrap();
+        let out = model.predict(&frame).unwrap();
+        let got = labels(&out);
+        // Map our cluster ids to the fixture's through the first row of each.
+        let mut map = [usize::MAX; 3];
+        for (g, w) in got.iter().zip(&want_cluster) {
+            let slot = &mut map[*g as usize];
+            if *slot == usize::MAX {
+                *slot = *w;
+            }
+            assert_eq!(
+                *slot, *w,
+                "seed {seed}: clusters differ from scikit-learn's"
+            );
+        }
+        let mut sizes = model.sizes.clone();
+        sizes.sort_unstable();
+        assert_eq!(sizes, vec![38, 50, 62]);
+        // Centres equal the fixture PMML's `Cluster` arrays (its ids 0, 1, 2).
+        let pmml = [
+            [
+                5.901612903225806,
+                2.7483870967741937,
+                4.393548387096774,
+                1.4338709677419355,
+            ],
+            [5.006, 3.428, 1.4620000000000002, 0.24600000000000055],
+            [
+                6.85,
+                3.0736842105263156,
+                5.742105263157894,
+                2.0710526315789473,
+            ],
+        ];
+        for (ours, &theirs) in map.iter().enumerate() {
+            assert!(common::max_abs_diff(&model.centers[ours], &pmml[theirs]) < 1e-12);
+        }
+        let detail = out.detail.unwrap();
+        assert_eq!(detail.keys, vec!["0", "1", "2"]);
+        assert_eq!(out.classes, vec!["0", "1", "2"]);
+        for (ours, &theirs) in map.iter().enumerate() {
+            let col = want.num(&format!("distance_{theirs}"));
+            for (r, w) in col.iter().enumerate() {
+                let g = detail.values[r * 3 + ours];
+                assert!((g - w).abs() < 1e-6, "seed {seed}, row {r}: {g} vs {w}");
+            }
+        }
+    }
+}
+
+#[test]
+fn fitting_twice_gives_identical_bytes() {
+    let table = dataset("breast_cancer");
+    let frame = table.frame();
+    let features = table.features_except("diagnosis");
+    let params = KMeansParams {
+        k: 5,
+        ..Default::default()
+    };
+    let fit = || serde_json::to_vec(&fit_kmeans(&frame, &features, &params).unwrap()).unwrap();
+    assert_eq!(fit(), fit());
+}
+
+#[test]
+fn cosine_clusters_by_direction() {
+    let xs = [1.0, 2.0, 10.0, 0.1, 0.2, 1.0];
+    let ys = [0.0, 0.1, 0.5, 1.0, 2.0, 9.0];
+    let frame = pai_ml::Frame {
+        columns: vec![
+            ("x".into(), pai_ml::ColumnData::Numeric(&xs)),
+            ("y".into(), pai_ml::ColumnData::Numeric(&ys)),
+        ],
+        n_rows: 6,
+    };
+    let params = KMeansParams {
+        k: 2,
+        distance: KMeansDistance::Cosine,
+        ..Default::default()
+    };
+    let model = fit_kmeans(&frame, &[], &params).unwrap();
+    let out = model.predict(&frame).unwrap();
+    let l = labels(&out);
+    assert_eq!(l[0], l[1]);
+    assert_eq!(l[1], l[2]);
+    assert_eq!(l[3], l[4]);
+    assert_eq!(l[4], l[5]);
+    assert_ne!(l[0], l[3]);
+    for c in &model.centers {
+        assert!(
+            (c[0] * c[0] + c[1] * c[1] - 1.0).abs() < 1e-12,
+            "centres are unit length"
+        );
+    }
+    let d = out.detail.unwrap();
+    assert!(d.values.iter().all(|v| (-1e-12..=2.0).contains(v)));
+}
