@@ -22,3 +22,4 @@ ci:
 bench:
     cargo bench -p pai-scheduler --bench scheduler_overhead
     bash bench/read_table.sh
+    cargo build --release --quiet && python3 bench/validate.py

@@ -24,25 +24,96 @@ pub fn read_artifact(path: &Path) -> Result<RecordBatch> {
         return read_parquet(path);
     }
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let bad = |e: arrow::error::ArrowError| Error::invalid(format!("`{}`: unreadable table artifact: {e}", path.display()));
-    let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None).map_err(bad)?;
+    let bad = |e: arrow::error::ArrowError| {
+        Error::invalid(format!(
+            "`{}`: unreadable table artifact: {e}",
+            path.display()
+        ))
+    };
+    let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None)
+        .map_err(bad)?;
     let schema = reader.schema();
-    let batches = reader.collect::<std::result::Result<Vec<_>, _>>().map_err(bad)?;
+    let batches = reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(bad)?;
     match batches.len() {
-        1 => batches.into_iter().next().ok_or_else(|| Error::invalid("empty artifact")),
+        1 => batches
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::invalid("empty artifact")),
         _ => arrow::compute::concat_batches(&schema, &batches).map_err(bad),
+    }
+}
+
+/// Opens the table connected to input `port` for reading batch by batch,
+/// so that large tables stream through without being held twice.
+pub fn input_batches(ctx: &RunContext, port: &str) -> Result<BatchStream> {
+    let path = ctx.input(port)?.path.clone();
+    let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+    let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None)
+        .map_err(|e| {
+            Error::invalid(format!(
+                "`{}`: unreadable table artifact: {e}",
+                path.display()
+            ))
+        })?;
+    Ok(BatchStream { path, reader })
+}
+
+/// The batches of a table artifact, read one at a time.
+pub struct BatchStream {
+    path: PathBuf,
+    reader: arrow::ipc::reader::FileReader<std::io::BufReader<std::fs::File>>,
+}
+
+impl BatchStream {
+    /// The table's schema.
+    pub fn schema(&self) -> arrow::datatypes::SchemaRef {
+        self.reader.schema()
+    }
+}
+
+impl Iterator for BatchStream {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let path = &self.path;
+        self.reader.next().map(|r| {
+            r.map_err(|e| {
+                Error::invalid(format!(
+                    "`{}`: unreadable table artifact: {e}",
+                    path.display()
+                ))
+            })
+        })
     }
 }
 
 /// Writes `batch` as output `port` and returns the file to list in the
 /// node's outputs.
 pub fn output_table(ctx: &RunContext, port: &str, batch: &RecordBatch) -> Result<PathBuf> {
+    output_batches(ctx, port, &batch.schema(), std::slice::from_ref(batch))
+}
+
+/// Writes a table given as batches (kept as they are) as output `port`.
+pub fn output_batches(
+    ctx: &RunContext,
+    port: &str,
+    schema: &arrow::datatypes::SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<PathBuf> {
     let path = ctx.output_file(port, TABLE_FILE)?;
     let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-    let bad = |e: arrow::error::ArrowError| Error::invalid(format!("writing `{}`: {e}", path.display()));
-    let mut w = arrow::ipc::writer::FileWriter::try_new(std::io::BufWriter::with_capacity(1 << 20, file), &batch.schema())
-        .map_err(bad)?;
-    w.write(batch).map_err(bad)?;
+    let bad =
+        |e: arrow::error::ArrowError| Error::invalid(format!("writing `{}`: {e}", path.display()));
+    let mut w = arrow::ipc::writer::FileWriter::try_new(
+        std::io::BufWriter::with_capacity(1 << 20, file),
+        schema,
+    )
+    .map_err(bad)?;
+    for batch in batches {
+        w.write(batch).map_err(bad)?;
+    }
     w.finish().map_err(bad)?;
     let mut inner = w.into_inner().map_err(bad)?;
     std::io::Write::flush(&mut inner).map_err(|e| Error::io(&path, e))?;
@@ -59,7 +130,13 @@ mod tests {
         let csv = dir.path().join("t.csv");
         std::fs::write(&csv, "a,b,c\n1,0.5,x\n2,,y\n").unwrap();
         let batch = crate::table::read_csv(&csv, b',', &[]).unwrap();
-        let ctx = RunContext::new(Default::default(), "n", dir.path().into(), dir.path().into(), dir.path().join("out"));
+        let ctx = RunContext::new(
+            Default::default(),
+            "n",
+            dir.path().into(),
+            dir.path().into(),
+            dir.path().join("out"),
+        );
         let p = output_table(&ctx, "output", &batch).unwrap();
         assert_eq!(read_artifact(&p).unwrap(), batch);
     }

@@ -7,6 +7,7 @@
 
 mod delay;
 pub mod io;
+mod lorenz_curve;
 pub mod pmml_table;
 mod read_table;
 pub mod registry;

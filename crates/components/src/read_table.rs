@@ -7,8 +7,10 @@ use pai_core::{Component, Error, NodeOutputs, PortSpec, PortType, Result, RunCon
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::io::output_table;
-use crate::table::{ColumnType, TableFormat, read_csv, read_parquet};
+use arrow::array::RecordBatch;
+
+use crate::io::output_batches;
+use crate::table::{ColumnType, TableFormat, read_csv, read_parquet_batches};
 
 /// Reads a CSV (with a header row) or Parquet file. Column types are
 /// inferred; `columns` forces the type of named columns.
@@ -59,7 +61,7 @@ impl Component for ReadTable {
                 )));
             }
         };
-        let batch = match format {
+        let (schema, batches) = match format {
             TableFormat::Csv => {
                 let delimiter = match self.delimiter.as_bytes() {
                     [b] if b.is_ascii() => *b,
@@ -71,7 +73,8 @@ impl Component for ReadTable {
                 };
                 let overrides: Vec<(String, ColumnType)> =
                     self.columns.iter().map(|(k, v)| (k.clone(), *v)).collect();
-                read_csv(&path, delimiter, &overrides)?
+                let batch = read_csv(&path, delimiter, &overrides)?;
+                (batch.schema(), vec![batch])
             }
             TableFormat::Parquet => {
                 if !self.columns.is_empty() {
@@ -79,21 +82,23 @@ impl Component for ReadTable {
                         "`columns` applies to CSV files only; Parquet files carry their own types",
                     ));
                 }
-                read_parquet(&path)?
+                read_parquet_batches(&path)?
             }
         };
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         ctx.log(
             "info",
             format!(
                 "read {} rows x {} columns from `{}`",
-                batch.num_rows(),
-                batch.num_columns(),
+                rows,
+                schema.fields().len(),
                 path.display()
             ),
         );
-        ctx.set_metrics(
-            serde_json::json!({ "rows": batch.num_rows(), "columns": batch.num_columns() }),
-        );
-        Ok(NodeOutputs::default().with("output", output_table(ctx, "output", &batch)?))
+        ctx.set_metrics(serde_json::json!({ "rows": rows, "columns": schema.fields().len() }));
+        Ok(
+            NodeOutputs::default()
+                .with("output", output_batches(ctx, "output", &schema, &batches)?),
+        )
     }
 }

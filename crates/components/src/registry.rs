@@ -65,6 +65,7 @@ registry! {
     WriteTable(crate::write_table::WriteTable),
     Split(crate::split::Split),
     Delay(crate::delay::Delay),
+    LorenzCurve(crate::lorenz_curve::LorenzCurve),
 }
 
 /// The description of component `name`.

@@ -299,6 +299,13 @@ fn split_lines(body: &[u8], parts: usize) -> Vec<(usize, usize, usize)> {
 
 /// Reads a Parquet file into one batch.
 pub fn read_parquet(path: &Path) -> Result<RecordBatch> {
+    let (schema, batches) = read_parquet_batches(path)?;
+    arrow::compute::concat_batches(&schema, &batches)
+        .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))
+}
+
+/// Reads a Parquet file as its record batches, without concatenating them.
+pub fn read_parquet_batches(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
@@ -312,8 +319,7 @@ pub fn read_parquet(path: &Path) -> Result<RecordBatch> {
     let batches = reader
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))?;
-    arrow::compute::concat_batches(&schema, &batches)
-        .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))
+    Ok((schema, batches))
 }
 
 /// Reads a table in the given format.

@@ -110,9 +110,7 @@ mod tests {
             .pointer("/properties/params/$ref")
             .and_then(Value::as_str)
             .unwrap();
-        let def = s
-            .pointer(r.trim_start_matches('#'))
-            .unwrap();
+        let def = s.pointer(r.trim_start_matches('#')).unwrap();
         assert!(def.pointer("/properties/fraction/description").is_some());
         assert_eq!(def["additionalProperties"], false);
     }

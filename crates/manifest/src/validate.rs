@@ -644,7 +644,7 @@ impl Checker<'_> {
                     false,
                     node,
                     field,
-                    format!("port type mismatch: `{source}` is a {} but input `{port}` of `{}` takes a {}", out.ty, info.name, spec.ty),
+                    format!("port type mismatch: `{source}` is of type `{}` but input `{port}` of `{}` takes type `{}`", out.ty, info.name, spec.ty),
                 );
                 continue;
             }
