@@ -22,4 +22,5 @@ ci:
 bench:
     cargo bench -p pai-scheduler --bench scheduler_overhead
     bash bench/read_table.sh
+    bash bench/lorenz.sh
     cargo build --release --quiet && python3 bench/validate.py

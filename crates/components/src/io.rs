@@ -102,22 +102,55 @@ pub fn output_batches(
     schema: &arrow::datatypes::SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<PathBuf> {
-    let path = ctx.output_file(port, TABLE_FILE)?;
-    let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-    let bad =
-        |e: arrow::error::ArrowError| Error::invalid(format!("writing `{}`: {e}", path.display()));
-    let mut w = arrow::ipc::writer::FileWriter::try_new(
-        std::io::BufWriter::with_capacity(1 << 20, file),
-        schema,
-    )
-    .map_err(bad)?;
+    let mut w = TableWriter::create(ctx, port, schema)?;
     for batch in batches {
-        w.write(batch).map_err(bad)?;
+        w.write(batch)?;
     }
-    w.finish().map_err(bad)?;
-    let mut inner = w.into_inner().map_err(bad)?;
-    std::io::Write::flush(&mut inner).map_err(|e| Error::io(&path, e))?;
-    Ok(path)
+    w.finish()
+}
+
+/// Writes a table artifact batch by batch, so that a large table never has
+/// to be held in memory whole.
+pub struct TableWriter {
+    path: PathBuf,
+    writer: arrow::ipc::writer::FileWriter<std::io::BufWriter<std::fs::File>>,
+}
+
+impl TableWriter {
+    /// Starts the artifact of output `port`.
+    pub fn create(
+        ctx: &RunContext,
+        port: &str,
+        schema: &arrow::datatypes::SchemaRef,
+    ) -> Result<Self> {
+        let path = ctx.output_file(port, TABLE_FILE)?;
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let writer = arrow::ipc::writer::FileWriter::try_new(
+            std::io::BufWriter::with_capacity(1 << 20, file),
+            schema,
+        )
+        .map_err(|e| Error::invalid(format!("writing `{}`: {e}", path.display())))?;
+        Ok(TableWriter { path, writer })
+    }
+
+    /// Appends a batch.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let path = &self.path;
+        self.writer
+            .write(batch)
+            .map_err(|e| Error::invalid(format!("writing `{}`: {e}", path.display())))
+    }
+
+    /// Finishes the file and returns its path for the node's outputs.
+    pub fn finish(mut self) -> Result<PathBuf> {
+        let bad = |e: arrow::error::ArrowError| {
+            Error::invalid(format!("writing `{}`: {e}", self.path.display()))
+        };
+        self.writer.finish().map_err(bad)?;
+        let mut inner = self.writer.into_inner().map_err(bad)?;
+        std::io::Write::flush(&mut inner).map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.path)
+    }
 }
 
 #[cfg(test)]

@@ -111,6 +111,7 @@ impl Component for LorenzCurve {
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(Error::invalid)?;
         let mut rows = 0usize;
+        let started = std::time::Instant::now();
         for batch in stream.by_ref() {
             let batch = batch?;
             ctx.check_cancelled()?;
@@ -130,6 +131,8 @@ impl Component for LorenzCurve {
                 "the input table is empty: there is nothing to evaluate",
             ));
         }
+        let read = started.elapsed();
+        let started = std::time::Instant::now();
         let mut results = Vec::with_capacity(builders.len());
         for b in builders {
             ctx.check_cancelled()?;
@@ -150,6 +153,14 @@ impl Component for LorenzCurve {
             );
             results.push(r);
         }
+        ctx.log(
+            "info",
+            format!(
+                "read and buffered {rows} rows in {:.1} ms; sorted and reduced in {:.1} ms with {threads} threads",
+                read.as_secs_f64() * 1e3,
+                started.elapsed().as_secs_f64() * 1e3
+            ),
+        );
         let metrics = metrics_json(&results);
         ctx.set_metrics(metrics.clone());
         let metrics_path = ctx.output_file("metrics", "metrics.json")?;

@@ -7,10 +7,8 @@ use pai_core::{Component, Error, NodeOutputs, PortSpec, PortType, Result, RunCon
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use arrow::array::RecordBatch;
-
-use crate::io::output_batches;
-use crate::table::{ColumnType, TableFormat, read_csv, read_parquet_batches};
+use crate::io::{TableWriter, output_table};
+use crate::table::{ColumnType, TableFormat, parquet_reader, read_csv};
 
 /// Reads a CSV (with a header row) or Parquet file. Column types are
 /// inferred; `columns` forces the type of named columns.
@@ -61,7 +59,7 @@ impl Component for ReadTable {
                 )));
             }
         };
-        let (schema, batches) = match format {
+        let (columns, rows, file) = match format {
             TableFormat::Csv => {
                 let delimiter = match self.delimiter.as_bytes() {
                     [b] if b.is_ascii() => *b,
@@ -74,7 +72,11 @@ impl Component for ReadTable {
                 let overrides: Vec<(String, ColumnType)> =
                     self.columns.iter().map(|(k, v)| (k.clone(), *v)).collect();
                 let batch = read_csv(&path, delimiter, &overrides)?;
-                (batch.schema(), vec![batch])
+                (
+                    batch.num_columns(),
+                    batch.num_rows(),
+                    output_table(ctx, "output", &batch)?,
+                )
             }
             TableFormat::Parquet => {
                 if !self.columns.is_empty() {
@@ -82,23 +84,29 @@ impl Component for ReadTable {
                         "`columns` applies to CSV files only; Parquet files carry their own types",
                     ));
                 }
-                read_parquet_batches(&path)?
+                // stream: each decoded batch goes straight to the artifact
+                let reader = parquet_reader(&path)?;
+                let schema = arrow::array::RecordBatchReader::schema(&reader);
+                let mut out = TableWriter::create(ctx, "output", &schema)?;
+                let mut rows = 0;
+                for batch in reader {
+                    let batch =
+                        batch.map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))?;
+                    ctx.check_cancelled()?;
+                    rows += batch.num_rows();
+                    out.write(&batch)?;
+                }
+                (schema.fields().len(), rows, out.finish()?)
             }
         };
-        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         ctx.log(
             "info",
             format!(
-                "read {} rows x {} columns from `{}`",
-                rows,
-                schema.fields().len(),
+                "read {rows} rows x {columns} columns from `{}`",
                 path.display()
             ),
         );
-        ctx.set_metrics(serde_json::json!({ "rows": rows, "columns": schema.fields().len() }));
-        Ok(
-            NodeOutputs::default()
-                .with("output", output_batches(ctx, "output", &schema, &batches)?),
-        )
+        ctx.set_metrics(serde_json::json!({ "rows": rows, "columns": columns }));
+        Ok(NodeOutputs::default().with("output", file))
     }
 }

@@ -306,20 +306,27 @@ pub fn read_parquet(path: &Path) -> Result<RecordBatch> {
 
 /// Reads a Parquet file as its record batches, without concatenating them.
 pub fn read_parquet_batches(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let reader = parquet_reader(path)?;
+    let schema = arrow::array::RecordBatchReader::schema(&reader);
+    let batches = reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))?;
+    Ok((schema, batches))
+}
+
+/// Opens a Parquet file for reading batch by batch.
+pub fn parquet_reader(
+    path: &Path,
+) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+    parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
         .map_err(|e| {
             Error::invalid(format!(
                 "`{}`: not a readable Parquet file: {e}",
                 path.display()
             ))
-        })?;
-    let schema = arrow::array::RecordBatchReader::schema(&reader);
-    let batches = reader
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))?;
-    Ok((schema, batches))
+        })
 }
 
 /// Reads a table in the given format.
