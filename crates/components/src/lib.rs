@@ -5,6 +5,7 @@
 //! comes from the same types) and its runner. [`registry`] lists them in
 //! one closed enum.
 
+mod csv_fast;
 mod delay;
 pub mod io;
 mod lorenz_curve;

@@ -73,7 +73,7 @@ pub fn read_csv(
     delimiter: u8,
     overrides: &[(String, ColumnType)],
 ) -> Result<RecordBatch> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let header_end = bytes
         .iter()
@@ -92,7 +92,7 @@ pub fn read_csv(
         .with_truncated_rows(true);
     let (inferred, _) = format
         .infer_schema(&bytes[..sample_end], None)
-        .map_err(|e| csv_error(path, bytes, 0, &e))?;
+        .map_err(|e| csv_error(path, 0, &e))?;
     let mut fields: Vec<Field> = inferred
         .fields()
         .iter()
@@ -122,16 +122,22 @@ pub fn read_csv(
             rayon::current_num_threads().max(1) * 2
         },
     );
-    // Parse; on a type error in an inferred column, widen it and retry.
+    if !body.contains(&b'"')
+        && let Some(columns) = crate::csv_fast::parse_numeric(body, &chunks, &fields, delimiter)
+    {
+        let schema: SchemaRef = Arc::new(Schema::new(fields));
+        return RecordBatch::try_new(schema, columns).map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())));
+    }
+    // The general decoder; on a type error in an inferred column, widen it and retry.
     for _ in 0..=fields.len() * 2 {
         let schema: SchemaRef = Arc::new(Schema::new(fields.clone()));
         let results: Vec<std::result::Result<Vec<RecordBatch>, (usize, arrow::error::ArrowError)>> = {
             use rayon::prelude::*;
             chunks
                 .par_iter()
-                .map(|&(start, end, first_line)| {
+                .map(|&(start, end)| {
                     decode_chunk(&body[start..end], schema.clone(), delimiter)
-                        .map_err(|e| (first_line, e))
+                        .map_err(|e| (start, e))
                 })
                 .collect()
         };
@@ -140,7 +146,7 @@ pub fn read_csv(
         for r in results {
             match r {
                 Ok(b) => batches.extend(b),
-                Err((first_line, e)) => {
+                Err((start, e)) => {
                     if let Some(col) = widenable_column(&e, &fields, &forced) {
                         let f = &fields[col];
                         let wider = if matches!(f.data_type(), DataType::Int64) {
@@ -152,7 +158,9 @@ pub fn read_csv(
                         retry = true;
                         break;
                     }
-                    return Err(csv_error(path, bytes, first_line, &e));
+                    // lines before the failing chunk: counted only now that an error needs them
+                    let first_line = body[..start].iter().filter(|b| **b == b'\n').count();
+                    return Err(csv_error(path, first_line, &e));
                 }
             }
         }
@@ -165,6 +173,32 @@ pub fn read_csv(
         "`{}`: could not settle the column types",
         path.display()
     )))
+}
+
+/// Reads a whole file, large files with one thread per part (the cost of
+/// a big read is mostly faulting in fresh pages, which parallelizes).
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    let parts = rayon::current_num_threads().max(1);
+    if len < (16 << 20) || parts == 1 {
+        return std::fs::read(path);
+    }
+    let mut buf = vec![0u8; len];
+    let part = len.div_ceil(parts);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = buf
+            .chunks_mut(part)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let file = &file;
+                s.spawn(move || file.read_exact_at(chunk, (i * part) as u64))
+            })
+            .collect();
+        handles.into_iter().try_for_each(|h| h.join().unwrap_or_else(|_| Err(std::io::Error::other("reader thread panicked"))))
+    })?;
+    Ok(buf)
 }
 
 /// Arrow infers `Null` for all-empty columns and sometimes narrower types;
@@ -223,7 +257,7 @@ fn widenable_column(
 }
 
 /// Turns an Arrow CSV error into one naming the file and the absolute line.
-fn csv_error(path: &Path, _bytes: &[u8], first_line: usize, e: &arrow::error::ArrowError) -> Error {
+fn csv_error(path: &Path, first_line: usize, e: &arrow::error::ArrowError) -> Error {
     let msg = e.to_string();
     let msg = msg
         .trim_start_matches("Csv error: ")
@@ -278,20 +312,18 @@ fn nth_line_end(bytes: &[u8], from: usize, n: usize) -> usize {
 }
 
 /// Splits `body` into about `parts` ranges on line boundaries:
-/// `(start, end, index of the first line)`.
-fn split_lines(body: &[u8], parts: usize) -> Vec<(usize, usize, usize)> {
+/// `(start, end)`.
+fn split_lines(body: &[u8], parts: usize) -> Vec<(usize, usize)> {
     let target = body.len() / parts.max(1) + 1;
     let mut out = Vec::new();
-    let (mut start, mut line) = (0usize, 0usize);
+    let mut start = 0usize;
     while start < body.len() {
         let mut end = (start + target).min(body.len());
-        if let Some(p) = body[end..].iter().position(|b| *b == b'\n') {
-            end += p + 1;
-        } else {
-            end = body.len();
+        match body[end..].iter().position(|b| *b == b'\n') {
+            Some(p) => end += p + 1,
+            None => end = body.len(),
         }
-        out.push((start, end, line));
-        line += body[start..end].iter().filter(|b| **b == b'\n').count();
+        out.push((start, end));
         start = end;
     }
     out
