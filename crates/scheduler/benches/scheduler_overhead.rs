@@ -49,7 +49,7 @@ fn measure(
         pai_manifest::validate_str(std::path::Path::new("bench.yaml"), &text)
             .unwrap_or_else(|e| panic!("{e}")),
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
