@@ -399,3 +399,51 @@ fn bad_data_fails_the_node_with_file_and_line() {
         stderr(&out)
     );
 }
+
+#[test]
+fn runs_record_the_git_commit_and_dirty_flag() {
+    let ws = Ws::new();
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .args(args)
+            .current_dir(ws.path())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap().trim().to_string()
+    };
+    git(&["init", "-q"]);
+    let nodes = "    - id: wait\n      component: delay\n      params: { seconds: 0 }\n";
+    let m = ws.write("p.yaml", &manifest("git-check", nodes));
+    git(&["add", "p.yaml"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "-qm",
+        "m",
+    ]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let out = ws.run(&["run", m.to_str().unwrap()]);
+    let clean = ws.show(&run_id(&out));
+    assert_eq!(clean["run"]["git_commit"], head.as_str());
+    assert_eq!(clean["run"]["git_dirty"], false);
+    ws.write(
+        "p.yaml",
+        &manifest("git-check", &nodes.replace("seconds: 0", "seconds: 0.01")),
+    );
+    let out = ws.run(&["run", m.to_str().unwrap()]);
+    let show = ws.show(&run_id(&out));
+    assert_eq!(show["run"]["git_dirty"], true);
+    assert_eq!(show["run"]["git_commit"], head.as_str());
+    assert_ne!(
+        show["run"]["manifest_sha256"],
+        clean["run"]["manifest_sha256"]
+    );
+}

@@ -27,7 +27,12 @@ struct ColumnChunk {
 /// Parses `body` (the lines after the header) split into `chunks`
 /// (`(start, end)` byte ranges on line boundaries) as the numeric
 /// `fields`. `None` when the fast path does not apply.
-pub fn parse_numeric(body: &[u8], chunks: &[(usize, usize)], fields: &[Field], delimiter: u8) -> Option<Vec<ArrayRef>> {
+pub fn parse_numeric(
+    body: &[u8],
+    chunks: &[(usize, usize)],
+    fields: &[Field],
+    delimiter: u8,
+) -> Option<Vec<ArrayRef>> {
     let kinds: Vec<bool> = fields
         .iter()
         .map(|f| match f.data_type() {
@@ -75,8 +80,8 @@ pub fn parse_numeric(body: &[u8], chunks: &[(usize, usize)], fields: &[Field], d
 
 /// Powers of ten that are exact in an `f64`.
 const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
-    1e21, 1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
 /// Clinger's exact fast path for plain decimals (`-12.345`, `6e-3`): when
@@ -146,14 +151,20 @@ fn fast_f64(s: &[u8]) -> Option<(f64, usize)> {
         return None;
     }
     let m = mantissa as f64;
-    let v = if exp >= 0 { m * POW10[exp as usize] } else { m / POW10[(-exp) as usize] };
+    let v = if exp >= 0 {
+        m * POW10[exp as usize]
+    } else {
+        m / POW10[(-exp) as usize]
+    };
     Some((if neg { -v } else { v }, i))
 }
 
 /// A float, including the spellings `NaN`, `inf` and `infinity` that the
 /// fast parser leaves to the standard library.
 fn parse_f64(field: &[u8]) -> Option<f64> {
-    lexical_core::parse::<f64>(field).ok().or_else(|| std::str::from_utf8(field).ok()?.trim().parse().ok())
+    lexical_core::parse::<f64>(field)
+        .ok()
+        .or_else(|| std::str::from_utf8(field).ok()?.trim().parse().ok())
 }
 
 fn parse_chunk(chunk: &[u8], kinds: &[bool], delimiter: u8) -> Option<Vec<ColumnChunk>> {
@@ -161,7 +172,11 @@ fn parse_chunk(chunk: &[u8], kinds: &[bool], delimiter: u8) -> Option<Vec<Column
     let mut cols: Vec<ColumnChunk> = kinds
         .iter()
         .map(|&f| ColumnChunk {
-            values: if f { Values::F64(Vec::with_capacity(estimate)) } else { Values::I64(Vec::with_capacity(estimate)) },
+            values: if f {
+                Values::F64(Vec::with_capacity(estimate))
+            } else {
+                Values::I64(Vec::with_capacity(estimate))
+            },
             valid: Vec::with_capacity(estimate),
             nulls: 0,
         })
@@ -183,7 +198,8 @@ fn parse_chunk(chunk: &[u8], kinds: &[bool], delimiter: u8) -> Option<Vec<Column
         }
         for (i, col) in cols.iter_mut().enumerate() {
             let rest = &chunk[pos..];
-            let empty = matches!(rest.first(), None | Some(b'\n' | b'\r')) || rest.first() == Some(&delimiter);
+            let empty = matches!(rest.first(), None | Some(b'\n' | b'\r'))
+                || rest.first() == Some(&delimiter);
             col.valid.push(!empty);
             col.nulls += usize::from(empty);
             // one pass: the parser reports how many bytes the number took
@@ -196,13 +212,18 @@ fn parse_chunk(chunk: &[u8], kinds: &[bool], delimiter: u8) -> Option<Vec<Column
                     v.push(0);
                     0
                 }
-                Values::F64(v) => match fast_f64(rest).map_or_else(|| lexical_core::parse_partial::<f64>(rest), Ok) {
+                Values::F64(v) => match fast_f64(rest)
+                    .map_or_else(|| lexical_core::parse_partial::<f64>(rest), Ok)
+                {
                     Ok((x, used)) if used > 0 => {
                         v.push(x);
                         used
                     }
                     _ => {
-                        let end = rest.iter().position(|b| *b == delimiter || *b == b'\n' || *b == b'\r').unwrap_or(rest.len());
+                        let end = rest
+                            .iter()
+                            .position(|b| *b == delimiter || *b == b'\n' || *b == b'\r')
+                            .unwrap_or(rest.len());
                         v.push(parse_f64(&rest[..end])?);
                         end
                     }
@@ -234,7 +255,10 @@ mod tests {
     use arrow::datatypes::{Float64Type, Int64Type};
 
     fn fields() -> Vec<Field> {
-        vec![Field::new("a", DataType::Int64, true), Field::new("b", DataType::Float64, true)]
+        vec![
+            Field::new("a", DataType::Int64, true),
+            Field::new("b", DataType::Float64, true),
+        ]
     }
 
     #[test]
@@ -245,7 +269,10 @@ mod tests {
         let a = cols[0].as_primitive::<Int64Type>();
         let b = cols[1].as_primitive::<Float64Type>();
         assert_eq!(a.len(), 4);
-        assert_eq!((a.value(0), a.value(1), a.is_null(2), a.value(3)), (1, 2, true, 4));
+        assert_eq!(
+            (a.value(0), a.value(1), a.is_null(2), a.value(3)),
+            (1, 2, true, 4)
+        );
         assert_eq!((b.value(0), b.is_null(1), b.value(2)), (0.5, true, -1000.0));
         assert!(b.value(3).is_nan());
     }
@@ -254,25 +281,57 @@ mod tests {
     fn fast_floats_are_bit_identical_to_the_standard_parser() {
         let mut state = 1u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             state >> 11
         };
         let mut checked = 0;
         for k in 0..200_000 {
-            let x = f64::from_bits(next() ^ (next() << 11)).abs() % 1e6 * if k % 2 == 0 { 1.0 } else { -1e-9 };
-            for text in [format!("{x}"), format!("{x:.6}"), format!("{x:e}"), format!("{}", (next() % 100_000) as f64 / 1000.0)] {
+            let x = f64::from_bits(next() ^ (next() << 11)).abs() % 1e6
+                * if k % 2 == 0 { 1.0 } else { -1e-9 };
+            for text in [
+                format!("{x}"),
+                format!("{x:.6}"),
+                format!("{x:e}"),
+                format!("{}", (next() % 100_000) as f64 / 1000.0),
+            ] {
                 if let Some((v, used)) = fast_f64(text.as_bytes()) {
                     assert_eq!(used, text.len(), "{text}");
-                    assert_eq!(v.to_bits(), text.parse::<f64>().unwrap().to_bits(), "{text}");
+                    assert_eq!(
+                        v.to_bits(),
+                        text.parse::<f64>().unwrap().to_bits(),
+                        "{text}"
+                    );
                     checked += 1;
                 }
             }
         }
         assert!(checked > 300_000, "the fast path was taken {checked} times");
-        for text in ["0.1", "-0.5", "1e22", "9007199254740992", "123.456e-2", "+7", "5."] {
-            assert_eq!(fast_f64(text.as_bytes()).unwrap().0, text.parse::<f64>().unwrap(), "{text}");
+        for text in [
+            "0.1",
+            "-0.5",
+            "1e22",
+            "9007199254740992",
+            "123.456e-2",
+            "+7",
+            "5.",
+        ] {
+            assert_eq!(
+                fast_f64(text.as_bytes()).unwrap().0,
+                text.parse::<f64>().unwrap(),
+                "{text}"
+            );
         }
-        for text in ["9007199254740993", "1e23", "nan", ".", "-", "1e", "12345678901234567890"] {
+        for text in [
+            "9007199254740993",
+            "1e23",
+            "nan",
+            ".",
+            "-",
+            "1e",
+            "12345678901234567890",
+        ] {
             assert!(fast_f64(text.as_bytes()).is_none(), "{text}");
         }
     }
@@ -280,7 +339,10 @@ mod tests {
     #[test]
     fn declines_what_it_cannot_parse_exactly() {
         for body in [&b"1,2,3\n"[..], b"1\n", b"1.5,2\n", b"x,2\n"] {
-            assert!(parse_numeric(body, &[(0, body.len())], &fields(), b',').is_none(), "{body:?}");
+            assert!(
+                parse_numeric(body, &[(0, body.len())], &fields(), b',').is_none(),
+                "{body:?}"
+            );
         }
     }
 }

@@ -126,7 +126,8 @@ pub fn read_csv(
         && let Some(columns) = crate::csv_fast::parse_numeric(body, &chunks, &fields, delimiter)
     {
         let schema: SchemaRef = Arc::new(Schema::new(fields));
-        return RecordBatch::try_new(schema, columns).map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())));
+        return RecordBatch::try_new(schema, columns)
+            .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())));
     }
     // The general decoder; on a type error in an inferred column, widen it and retry.
     for _ in 0..=fields.len() * 2 {
@@ -196,7 +197,10 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
                 s.spawn(move || file.read_exact_at(chunk, (i * part) as u64))
             })
             .collect();
-        handles.into_iter().try_for_each(|h| h.join().unwrap_or_else(|_| Err(std::io::Error::other("reader thread panicked"))))
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("reader thread panicked")))
+        })
     })?;
     Ok(buf)
 }
