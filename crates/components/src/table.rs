@@ -73,25 +73,82 @@ pub fn read_csv(
     delimiter: u8,
     overrides: &[(String, ColumnType)],
 ) -> Result<RecordBatch> {
-    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let header_end = bytes
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let head = read_head(&file, INFER_ROWS + 1).map_err(|e| Error::io(path, e))?;
+    let bom = if head.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let fields = infer_fields(path, &head[bom..], delimiter, overrides)?;
+    let header_end = head[bom..]
         .iter()
         .position(|b| *b == b'\n')
-        .map_or(bytes.len(), |p| p + 1);
-    if bytes[..header_end].iter().all(|b| b.is_ascii_whitespace()) {
+        .map_or(head.len() - bom, |p| p + 1);
+    if !head.contains(&b'"')
+        && let Some(columns) =
+            crate::csv_fast::read_numeric(&file, (bom + header_end) as u64, &fields, delimiter)
+                .map_err(|e| Error::io(path, e))?
+    {
+        let schema: SchemaRef = Arc::new(Schema::new(fields));
+        return RecordBatch::try_new(schema, columns)
+            .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())));
+    }
+    let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    decode_general(
+        path,
+        &bytes[header_end.min(bytes.len())..],
+        fields,
+        delimiter,
+        overrides,
+    )
+}
+
+/// The first `lines` lines of a file (or all of it).
+fn read_head(file: &std::fs::File, lines: usize) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let mut head = Vec::new();
+    let mut block = vec![0u8; 1 << 20];
+    let mut seen = 0;
+    loop {
+        let n = file.read_at(&mut block, head.len() as u64)?;
+        if n == 0 {
+            return Ok(head);
+        }
+        seen += block[..n].iter().filter(|b| **b == b'\n').count();
+        head.extend_from_slice(&block[..n]);
+        if seen >= lines {
+            return Ok(head);
+        }
+    }
+}
+
+/// The column types: inferred from the sample in `head` (header first),
+/// normalised to the engine's types, and overridden by `overrides`.
+fn infer_fields(
+    path: &Path,
+    head: &[u8],
+    delimiter: u8,
+    overrides: &[(String, ColumnType)],
+) -> Result<Vec<Field>> {
+    let header_end = head
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(head.len(), |p| p + 1);
+    if head[..header_end].iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::invalid(format!(
             "`{}`: the file is empty; a header row is required",
             path.display()
         )));
     }
-    let sample_end = nth_line_end(bytes, header_end, INFER_ROWS);
+    let sample_end = nth_line_end(head, header_end, INFER_ROWS);
     let format = arrow::csv::reader::Format::default()
         .with_header(true)
         .with_delimiter(delimiter)
         .with_truncated_rows(true);
     let (inferred, _) = format
-        .infer_schema(&bytes[..sample_end], None)
+        .infer_schema(&head[..sample_end], None)
         .map_err(|e| csv_error(path, 0, &e))?;
     let mut fields: Vec<Field> = inferred
         .fields()
@@ -109,11 +166,23 @@ pub fn read_csv(
         };
         *f = Field::new(name, ty.data_type(), true);
     }
+    Ok(fields)
+}
+
+/// The general decoder over the lines after the header: parallel chunks
+/// when nothing is quoted; on a type error in an inferred column, the
+/// column is widened and the parse retried.
+fn decode_general(
+    path: &Path,
+    body: &[u8],
+    mut fields: Vec<Field>,
+    delimiter: u8,
+    overrides: &[(String, ColumnType)],
+) -> Result<RecordBatch> {
     let forced: Vec<bool> = fields
         .iter()
         .map(|f| overrides.iter().any(|(n, _)| n == f.name()))
         .collect();
-    let body = &bytes[header_end..];
     let chunks = split_lines(
         body,
         if body.contains(&b'"') {
@@ -122,13 +191,6 @@ pub fn read_csv(
             rayon::current_num_threads().max(1) * 2
         },
     );
-    if !body.contains(&b'"')
-        && let Some(columns) = crate::csv_fast::parse_numeric(body, &chunks, &fields, delimiter)
-    {
-        let schema: SchemaRef = Arc::new(Schema::new(fields));
-        return RecordBatch::try_new(schema, columns)
-            .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())));
-    }
     // The general decoder; on a type error in an inferred column, widen it and retry.
     for _ in 0..=fields.len() * 2 {
         let schema: SchemaRef = Arc::new(Schema::new(fields.clone()));
