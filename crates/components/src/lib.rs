@@ -6,14 +6,37 @@
 //! one closed enum.
 
 mod csv_fast;
+mod decision_tree;
 mod delay;
+mod eval_binary_class;
+mod eval_multi_class;
+mod eval_regression;
+mod evaluate;
+pub mod fitted_model;
+pub mod frame;
+mod gbdt_binary_classifier;
+mod gbdt_regressor;
+mod imputer;
 pub mod io;
+mod kmeans;
+mod linear_regression;
+mod linear_svm;
+mod logistic_regression;
 mod lorenz_curve;
+pub mod metrics;
+mod min_max_scaler;
+pub mod model_file;
+mod naive_bayes;
+mod one_hot_encoder;
 pub mod pmml_table;
+mod predict;
+mod preprocess;
 mod read_table;
 pub mod registry;
 mod split;
+mod standard_scaler;
 pub mod table;
+mod train;
 mod write_table;
 
 pub use registry::{ComponentConfig, all, lookup, params_schemas};

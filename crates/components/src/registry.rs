@@ -66,6 +66,22 @@ registry! {
     Split(crate::split::Split),
     Delay(crate::delay::Delay),
     LorenzCurve(crate::lorenz_curve::LorenzCurve),
+    StandardScaler(crate::standard_scaler::StandardScaler),
+    MinMaxScaler(crate::min_max_scaler::MinMaxScaler),
+    OneHotEncoder(crate::one_hot_encoder::OneHotEncoder),
+    Imputer(crate::imputer::Imputer),
+    LogisticRegression(crate::logistic_regression::LogisticRegression),
+    LinearRegression(crate::linear_regression::LinearRegression),
+    LinearSvm(crate::linear_svm::LinearSvm),
+    GbdtBinaryClassifier(crate::gbdt_binary_classifier::GbdtBinaryClassifier),
+    GbdtRegressor(crate::gbdt_regressor::GbdtRegressor),
+    DecisionTree(crate::decision_tree::DecisionTree),
+    KMeans(crate::kmeans::KMeans),
+    NaiveBayes(crate::naive_bayes::NaiveBayes),
+    Predict(crate::predict::Predict),
+    EvalBinaryClass(crate::eval_binary_class::EvalBinaryClass),
+    EvalMultiClass(crate::eval_multi_class::EvalMultiClass),
+    EvalRegression(crate::eval_regression::EvalRegression),
 }
 
 /// The description of component `name`.
