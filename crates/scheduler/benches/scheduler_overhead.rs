@@ -79,6 +79,9 @@ fn measure(
         best = best.min(elapsed);
     }
     let per_node = best / n as u32;
+    if name.is_empty() {
+        return per_node;
+    }
     println!(
         "{name:<40} {n:>6} nodes  total {:>8.1} ms  per node {:>6.1} µs",
         best.as_secs_f64() * 1e3,
@@ -92,6 +95,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    // warm-up: thread pools, allocator and page cache, so the first row is not penalised
+    measure("", n.min(2000), true, Arc::new(Trivial), 1);
     println!("scheduler overhead (best of 3; target ≤ 50 µs per node)");
     measure("chain, no-op executor", n, true, Arc::new(Trivial), 3);
     measure("fan-out, no-op executor", n, false, Arc::new(Trivial), 3);
