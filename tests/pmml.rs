@@ -187,3 +187,53 @@ fn unsupported_and_malformed_documents_are_refused_with_their_line() {
     assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
     assert!(!ws.path().join("out.csv").exists());
 }
+
+#[test]
+fn read_pmml_model_feeds_predict_like_jpmml() {
+    let ws = Ws::new();
+    let data = repo().join("crates/pmml/tests/data");
+    let nodes = format!(
+        "    - id: model\n      component: read_pmml_model\n      params: {{ path: {} }}\n    - id: rows\n      component: read_table\n      params: {{ path: {} }}\n    - id: score\n      component: predict\n      inputs: {{ model: model.model, data: rows.output }}\n      params: {{ reserved_cols: [] }}\n    - id: save\n      component: write_table\n      inputs: {{ data: score.output }}\n      params: {{ path: out.csv }}\n",
+        shared().join("pmml/pai_designer_lr.pmml").display(),
+        data.join("pai_designer_lr.input.csv").display()
+    );
+    let m = ws.write("p.yaml", &common::manifest("pmml-predict", &nodes));
+    let out = ws.run(&["run", m.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (h, rows) = read_csv(&ws.path().join("out.csv"));
+    let (wh, want) = read_csv(&data.join("pai_designer_lr.expected.csv"));
+    assert_eq!(h, wh);
+    assert_eq!(rows.len(), want.len());
+    for (g, w) in rows.iter().zip(&want) {
+        for (a, b) in g.iter().zip(w) {
+            if b.is_empty() {
+                assert!(a.is_empty());
+            } else {
+                assert!((num(a) - num(b)).abs() <= 1e-9, "{a} vs {b}");
+            }
+        }
+    }
+    // an unsupported document fails at `read_pmml_model`, naming element and line
+    let bad = ws.write("nn.pmml", "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">\n<DataDictionary/>\n<NeuralNetwork functionName=\"regression\"/>\n</PMML>\n");
+    let m = ws.write(
+        "q.yaml",
+        &common::manifest(
+            "pmml-bad",
+            &format!(
+                "    - id: model\n      component: read_pmml_model\n      params: {{ path: {} }}\n",
+                bad.display()
+            ),
+        ),
+    );
+    let out = ws.run(&["run", m.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let show = ws.show(&common::run_id(&out));
+    let err = Ws::node(&show, "model")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("`NeuralNetwork`") && err.contains("line 3"),
+        "{err}"
+    );
+}

@@ -31,6 +31,7 @@ mod one_hot_encoder;
 pub mod pmml_table;
 mod predict;
 mod preprocess;
+mod read_pmml_model;
 mod read_table;
 pub mod registry;
 mod split;

@@ -63,7 +63,11 @@ impl Component for Predict {
     )];
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
-        let LoadedModel { meta, model } = read_model(&ctx.input("model")?.path)?;
+        let model_path = ctx.input("model")?.path.clone();
+        if model_path.extension().is_some_and(|e| e == "pmml") {
+            return self.run_pmml(ctx, &model_path);
+        }
+        let LoadedModel { meta, model } = read_model(&model_path)?;
         let batch = input_table(ctx, "data")?;
         let columns = TableColumns::new(&batch)?;
         let frame = columns.frame();
@@ -91,14 +95,39 @@ impl Component for Predict {
 }
 
 impl Predict {
-    /// The reserved columns followed by the prediction and its detail.
-    fn prediction_table(
-        &self,
-        batch: &RecordBatch,
-        model: &FittedModel,
-        label_ty: ValueType,
-        p: &PredictionOutput,
-    ) -> Result<RecordBatch> {
+    /// Scores a PMML document (from `read_pmml_model`): the reserved columns
+    /// followed by the document's output columns, named as JPMML names them.
+    fn run_pmml(&self, ctx: &RunContext, path: &std::path::Path) -> Result<NodeOutputs> {
+        let model = crate::pmml_table::load_pmml(path)?;
+        let batch = input_table(ctx, "data")?;
+        let scored = crate::pmml_table::score_table(&model, &batch)?;
+        let (mut fields, mut arrays, names) = self.reserved(&batch)?;
+        for (field, array) in scored.schema().fields().iter().zip(scored.columns()) {
+            if names.iter().any(|n| n == field.name()) {
+                return Err(Error::invalid(format!(
+                    "the model's output column `{}` is already an input column; leave it out of `reserved_cols`",
+                    field.name()
+                )));
+            }
+            fields.push(field.as_ref().clone());
+            arrays.push(array.clone());
+        }
+        let out =
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(Error::invalid)?;
+        ctx.log(
+            "info",
+            format!(
+                "scored {} rows with PMML `{}`",
+                out.num_rows(),
+                path.display()
+            ),
+        );
+        ctx.set_metrics(serde_json::json!({ "rows": out.num_rows(), "model_class": "PMML" }));
+        Ok(NodeOutputs::default().with("output", output_table(ctx, "output", &out)?))
+    }
+
+    /// The reserved input columns: their fields, arrays and names.
+    fn reserved(&self, batch: &RecordBatch) -> Result<(Vec<Field>, Vec<ArrayRef>, Vec<String>)> {
         let schema = batch.schema();
         let names: Vec<String> = match &self.reserved_cols {
             Some(r) => r.clone(),
@@ -115,6 +144,18 @@ impl Predict {
             fields.push(field.clone());
             arrays.push(batch.column(i).clone());
         }
+        Ok((fields, arrays, names))
+    }
+
+    /// The reserved columns followed by the prediction and its detail.
+    fn prediction_table(
+        &self,
+        batch: &RecordBatch,
+        model: &FittedModel,
+        label_ty: ValueType,
+        p: &PredictionOutput,
+    ) -> Result<RecordBatch> {
+        let (mut fields, mut arrays, names) = self.reserved(batch)?;
         let prediction: ArrayRef = match &p.values {
             PredictedValues::Labels(codes) if model.is_clustering() => {
                 Arc::new(codes.iter().map(|&c| i64::from(c)).collect::<Int64Array>())

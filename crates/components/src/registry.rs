@@ -66,6 +66,7 @@ registry! {
     Split(crate::split::Split),
     Delay(crate::delay::Delay),
     LorenzCurve(crate::lorenz_curve::LorenzCurve),
+    ReadPmmlModel(crate::read_pmml_model::ReadPmmlModel),
     StandardScaler(crate::standard_scaler::StandardScaler),
     MinMaxScaler(crate::min_max_scaler::MinMaxScaler),
     OneHotEncoder(crate::one_hot_encoder::OneHotEncoder),
