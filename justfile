@@ -23,4 +23,5 @@ bench:
     cargo bench -p pai-scheduler --bench scheduler_overhead
     bash bench/read_table.sh
     bash bench/lorenz.sh
+    bash bench/train.sh
     cargo build --release --quiet && python3 bench/validate.py
