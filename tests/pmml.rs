@@ -54,6 +54,20 @@ fn score(
     read_csv(&out)
 }
 
+/// Every cell equals the oracle's within 1e-9 (empty cells: missing on both sides).
+fn assert_same_as_oracle(rows: &[Vec<String>], want: &[Vec<String>]) {
+    assert_eq!(rows.len(), want.len());
+    for (g, w) in rows.iter().zip(want) {
+        for (a, b) in g.iter().zip(w) {
+            if b.is_empty() {
+                assert!(a.is_empty(), "{a:?} where the oracle has a missing value");
+            } else {
+                assert!((num(a) - num(b)).abs() <= 1e-9, "{a} vs {b}");
+            }
+        }
+    }
+}
+
 /// Compares `got` columns with `expected` columns pairwise within 1e-9.
 fn assert_columns(
     got: &[Vec<String>],
@@ -143,15 +157,7 @@ fn pai_designer_export_matches_jpmml() {
     let (wh, want) = read_csv(&data.join("pai_designer_lr.expected.csv"));
     assert_eq!(h, wh);
     assert_eq!(h, ["_c2", "p_1", "p_0"]);
-    for (g, w) in rows.iter().zip(&want) {
-        for (a, b) in g.iter().zip(w) {
-            if b.is_empty() {
-                assert!(a.is_empty());
-            } else {
-                assert!((num(a) - num(b)).abs() <= 1e-9, "{a} vs {b}");
-            }
-        }
-    }
+    assert_same_as_oracle(&rows, &want);
 }
 
 #[test]
@@ -204,15 +210,7 @@ fn read_pmml_model_feeds_predict_like_jpmml() {
     let (wh, want) = read_csv(&data.join("pai_designer_lr.expected.csv"));
     assert_eq!(h, wh);
     assert_eq!(rows.len(), want.len());
-    for (g, w) in rows.iter().zip(&want) {
-        for (a, b) in g.iter().zip(w) {
-            if b.is_empty() {
-                assert!(a.is_empty());
-            } else {
-                assert!((num(a) - num(b)).abs() <= 1e-9, "{a} vs {b}");
-            }
-        }
-    }
+    assert_same_as_oracle(&rows, &want);
     // an unsupported document fails at `read_pmml_model`, naming element and line
     let bad = ws.write("nn.pmml", "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">\n<DataDictionary/>\n<NeuralNetwork functionName=\"regression\"/>\n</PMML>\n");
     let m = ws.write(
