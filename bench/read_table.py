@@ -1,13 +1,17 @@
 """read_table vs pandas.read_csv, side by side, on the same file.
 
-Prints, best of 3 each:
+Prints the median and the best of ROUNDS rounds (each round runs both
+sides, interleaved, so that a load on the machine hits both alike):
 - in-process: the `read_table` node's duration as recorded by the engine
-  (parse + type inference + writing the Parquet artifact) vs
+  (parse + type inference + writing and digesting the Arrow artifact) vs
   `pandas.read_csv` inside an already-running Python;
 - whole process: `pai-engine run` of a one-node pipeline vs
   `python -c "import pandas; pandas.read_csv(...)"`.
+
+The engine binary is `$CARGO_TARGET_DIR/release/pai-engine` (default
+`target/`); ROUNDS comes from `$ROUNDS` (default 5).
 """
-import json, os, subprocess, sys, tempfile, time
+import atexit, json, os, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 OUT.mkdir(parents=True, exist_ok=True)
 CSV = OUT / "numeric_1m_x21.csv"
-BIN = ROOT / "target" / "release" / "pai-engine"
-ROUNDS = 3
+BIN = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release" / "pai-engine"
+ROUNDS = int(os.environ.get("ROUNDS", "5"))
 
 if not CSV.exists():
     rng = np.random.default_rng(0)
@@ -26,9 +30,6 @@ if not CSV.exists():
     df["label"] = rng.integers(0, 2, 1_000_000)
     df.to_csv(CSV, index=False)
 size_mb = CSV.stat().st_size / 1e6
-
-def best(f):
-    return min(f() for _ in range(ROUNDS))
 
 def pandas_inproc():
     t = time.perf_counter(); df = pd.read_csv(CSV); d = time.perf_counter() - t
@@ -41,6 +42,7 @@ def pandas_process():
     return time.perf_counter() - t
 
 work = Path(tempfile.mkdtemp())
+atexit.register(shutil.rmtree, work, ignore_errors=True)  # each run leaves a 168 MB artifact
 manifest = work / "read.yaml"
 manifest.write_text(f"""apiVersion: pai-engine/v1
 kind: Pipeline
@@ -63,10 +65,16 @@ def engine():
     assert node["metrics"]["rows"] == 1_000_000 and node["metrics"]["columns"] == 21
     return node["duration_ms"] / 1000, whole
 
-eng = [engine() for _ in range(ROUNDS)]
-eng_node, eng_whole = min(e[0] for e in eng), min(e[1] for e in eng)
-pd_in, pd_proc = best(pandas_inproc), best(pandas_process)
-print(f"file: {CSV.name} ({size_mb:.0f} MB), cores: {os.cpu_count()}, pandas {pd.__version__}")
-print(f"{'':34} {'pai-engine':>12} {'pandas':>12} {'ratio':>8}")
-print(f"{'in-process (read_table node)':34} {eng_node:>11.3f}s {pd_in:>11.3f}s {pd_in/eng_node:>7.2f}x")
-print(f"{'whole process':34} {eng_whole:>11.3f}s {pd_proc:>11.3f}s {pd_proc/eng_whole:>7.2f}x")
+load = os.getloadavg()[0]  # before: the runs themselves load the machine
+rounds = []
+for _ in range(ROUNDS):
+    node, whole = engine()
+    rounds.append((node, whole, pandas_inproc(), pandas_process()))
+print(f"file: {CSV.name} ({size_mb:.0f} MB), cores: {os.cpu_count()}, pandas {pd.__version__}, "
+      f"{ROUNDS} rounds, load average at the start {load:.2f}")
+print(f"{'':30} {'pai-engine':>21} {'pandas':>21} {'pandas/engine':>14}")
+print(f"{'':30} {'median':>10} {'best':>10} {'median':>10} {'best':>10} {'(median)':>14}")
+for name, e, p in [("in-process (read_table node)", 0, 2), ("whole process", 1, 3)]:
+    em, eb = statistics.median(r[e] for r in rounds), min(r[e] for r in rounds)
+    pm, pb = statistics.median(r[p] for r in rounds), min(r[p] for r in rounds)
+    print(f"{name:30} {em:>9.3f}s {eb:>9.3f}s {pm:>9.3f}s {pb:>9.3f}s {pm/em:>13.2f}x")

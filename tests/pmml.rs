@@ -235,3 +235,126 @@ fn read_pmml_model_feeds_predict_like_jpmml() {
         "{err}"
     );
 }
+
+/// Splits a CSV line, honouring double quotes (`""` inside quotes is `"`).
+fn split_quoted(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+fn read_quoted_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = split_quoted(lines.next().unwrap());
+    (header, lines.map(split_quoted).collect())
+}
+
+#[test]
+fn trainers_with_generate_pmml_write_documents_that_score_like_predict() {
+    let ws = Ws::new();
+    let data = repo().join("data");
+    let iris = data.join("iris.csv");
+    let bc = data.join("breast_cancer.csv");
+    let mut nodes = format!(
+        "    - id: iris\n      component: read_table\n      params: {{ path: {} }}\n    - id: bc\n      component: read_table\n      params: {{ path: {} }}\n",
+        iris.display(),
+        bc.display()
+    );
+    // (node, component, data node, params)
+    let trainers = [
+        (
+            "lr",
+            "logistic_regression",
+            "iris",
+            "label_col: species, generate_pmml: true",
+        ),
+        (
+            "gbdt",
+            "gbdt_binary_classifier",
+            "bc",
+            "label_col: diagnosis, num_trees: 20, generate_pmml: true",
+        ),
+        (
+            "km",
+            "kmeans",
+            "iris",
+            "feature_cols: [sepal_length_cm, sepal_width_cm, petal_length_cm, petal_width_cm], k: 3, generate_pmml: true",
+        ),
+        ("plain", "decision_tree", "iris", "label_col: species"),
+    ];
+    for (id, component, input, params) in trainers {
+        nodes.push_str(&format!(
+            "    - id: {id}\n      component: {component}\n      inputs: {{ data: {input}.output }}\n      params: {{ {params} }}\n    - id: {id}_score\n      component: predict\n      inputs: {{ model: {id}.model, data: {input}.output }}\n      params: {{ reserved_cols: [] }}\n    - id: {id}_save\n      component: write_table\n      inputs: {{ data: {id}_score.output }}\n      params: {{ path: {id}.csv }}\n"
+        ));
+    }
+    let m = ws.write("p.yaml", &common::manifest("pmml-export", &nodes));
+    let out = ws.run(&["run", m.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let show = ws.show(&common::run_id(&out));
+    let meta = |id: &str| {
+        std::path::PathBuf::from(Ws::node(&show, id)["outputs"][0]["path"].as_str().unwrap())
+    };
+    // without the flag there is no document
+    assert!(meta("plain").with_extension("meta").is_file());
+    assert!(!meta("plain").with_extension("xml").exists());
+    for (id, input, prefix) in [
+        ("lr", &iris, "p_"),
+        ("gbdt", &bc, "p_"),
+        ("km", &iris, "distance_"),
+    ] {
+        let xml = meta(id).with_extension("xml");
+        assert!(xml.is_file(), "{id}: no {}", xml.display());
+        let text = std::fs::read_to_string(&xml).unwrap();
+        assert!(text.contains("xmlns=\"http://www.dmg.org/PMML-4_4\""));
+        let scored = ws.path().join(format!("{id}.pmml.csv"));
+        let o = ws.run(&[
+            "pmml",
+            "score",
+            xml.to_str().unwrap(),
+            "-i",
+            input.to_str().unwrap(),
+            "-o",
+            scored.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{id}: {}", stderr(&o));
+        let (ph, prows) = read_quoted_csv(&scored);
+        let (eh, erows) = read_quoted_csv(&ws.path().join(format!("{id}.csv")));
+        assert_eq!(eh, ["prediction_result", "prediction_detail"], "{id}");
+        assert_eq!(prows.len(), erows.len(), "{id}");
+        let col = |name: &str| {
+            ph.iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("{id}: no `{name}` in {ph:?}"))
+        };
+        let pred = col("prediction_result");
+        for (r, (p, e)) in prows.iter().zip(&erows).enumerate() {
+            assert_eq!(num(&p[pred]), num(&e[0]), "{id} row {r}: label");
+            let detail: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&e[1]).unwrap();
+            assert!(!detail.is_empty());
+            for (key, want) in detail {
+                let got = num(&p[col(&format!("{prefix}{key}"))]);
+                let want = want.as_f64().unwrap();
+                assert!(
+                    (got - want).abs() <= 1e-9,
+                    "{id} row {r} `{prefix}{key}`: {got} vs {want}"
+                );
+            }
+        }
+    }
+}

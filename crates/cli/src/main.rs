@@ -38,6 +38,12 @@ enum Command {
     /// Score data with PMML models written by any producer.
     #[command(subcommand)]
     Pmml(cmd::pmml::PmmlCommand),
+    /// OfflineModels: list, show, copy and export them.
+    #[command(subcommand)]
+    Models(cmd::models::ModelsCommand),
+    /// Look into OSS buckets.
+    #[command(subcommand)]
+    Oss(cmd::oss::OssCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +57,8 @@ fn main() -> ExitCode {
         Command::Graph(a) => cmd::info::graph(&a),
         Command::Components(a) => cmd::info::components(&a),
         Command::Pmml(c) => cmd::pmml::run(c),
+        Command::Models(c) => cmd::models::run(c),
+        Command::Oss(c) => cmd::oss::run(c),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,15 @@ pub struct DecisionTree {
     pub feature_cols: Vec<String>,
     /// The label column: classes for `gini`/`entropy`, numbers for `mse`.
     pub label_col: String,
+    /// Registers the trained model as a new version of this OfflineModel
+    /// in the pipeline's project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    pub output_model_name: Option<String>,
+    /// Whether to also write the model as PMML (`model.xml`) next to the
+    /// original format; the platform's "Whether to Generate PMML".
+    #[serde(default)]
+    pub generate_pmml: bool,
     /// The impurity measure; it also chooses classification or regression.
     #[serde(default)]
     pub criterion: TreeCriterion,
@@ -46,6 +55,8 @@ pub enum TreeCriterion {
 fn default_min_samples_leaf() -> usize {
     pai_ml::DecisionTreeParams::default().min_samples_leaf
 }
+
+crate::train::trainer_config!(DecisionTree);
 
 impl Component for DecisionTree {
     const NAME: &'static str = "decision_tree";

@@ -22,6 +22,15 @@ macro_rules! gbdt_config {
             pub feature_cols: Vec<String>,
             /// The label column.
             pub label_col: String,
+            /// Registers the trained model as a new version of this OfflineModel
+            /// in the pipeline's project.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+            pub output_model_name: Option<String>,
+            /// Whether to also write the model as PMML (`model.xml`) next to the
+            /// original format; the platform's "Whether to Generate PMML".
+            #[serde(default)]
+            pub generate_pmml: bool,
             /// The number of boosting rounds (one tree each).
             #[serde(default = "crate::gbdt_binary_classifier::default_num_trees")]
             #[schemars(range(min = 1, max = 100_000))]
@@ -48,6 +57,8 @@ macro_rules! gbdt_config {
             #[serde(default)]
             pub seed: u64,
         }
+
+        crate::train::trainer_config!($name);
 
         impl $name {
             /// The `pai-ml` parameters.

@@ -1,12 +1,15 @@
 //! How components exchange tables: each table output is one Arrow IPC file
 //! (Arrow's own on-disk format: no encoding cost, read back without
 //! parsing) in the node's output directory. The scheduler publishes the
-//! directory atomically, so these files are written without fsync.
+//! directory atomically, so these files are written without fsync. They
+//! are digested as they are written ([`pai_store::fsutil::DigestWriter`]),
+//! so publishing does not read them back.
 
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use pai_core::{Error, Result, RunContext};
+use pai_store::fsutil::DigestWriter;
 
 use crate::table::read_parquet;
 
@@ -113,7 +116,7 @@ pub fn output_batches(
 /// to be held in memory whole.
 pub struct TableWriter {
     path: PathBuf,
-    writer: arrow::ipc::writer::FileWriter<std::io::BufWriter<std::fs::File>>,
+    writer: arrow::ipc::writer::FileWriter<std::io::BufWriter<DigestWriter>>,
 }
 
 impl TableWriter {
@@ -124,7 +127,7 @@ impl TableWriter {
         schema: &arrow::datatypes::SchemaRef,
     ) -> Result<Self> {
         let path = ctx.output_file(port, TABLE_FILE)?;
-        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let file = DigestWriter::create(&path).map_err(|e| Error::io(&path, e))?;
         let writer = arrow::ipc::writer::FileWriter::try_new(
             std::io::BufWriter::with_capacity(1 << 20, file),
             schema,
@@ -147,8 +150,12 @@ impl TableWriter {
             Error::invalid(format!("writing `{}`: {e}", self.path.display()))
         };
         self.writer.finish().map_err(bad)?;
-        let mut inner = self.writer.into_inner().map_err(bad)?;
-        std::io::Write::flush(&mut inner).map_err(|e| Error::io(&self.path, e))?;
+        let inner = self.writer.into_inner().map_err(bad)?;
+        inner
+            .into_inner()
+            .map_err(|e| Error::io(&self.path, e.into_error()))?
+            .finish()
+            .map_err(|e| Error::io(&self.path, e))?;
         Ok(self.path)
     }
 }
@@ -172,5 +179,14 @@ mod tests {
         );
         let p = output_table(&ctx, "output", &batch).unwrap();
         assert_eq!(read_artifact(&p).unwrap(), batch);
+        // the digest computed while writing is the file's
+        let bytes = std::fs::read(&p).unwrap();
+        assert_eq!(
+            pai_store::fsutil::digest_path(&p).unwrap(),
+            (
+                format!("sha256:{}", pai_store::fsutil::sha256_hex(&bytes)),
+                bytes.len() as u64
+            )
+        );
     }
 }

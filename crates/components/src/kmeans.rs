@@ -15,6 +15,15 @@ pub struct KMeans {
     /// The numeric feature columns (default: every column).
     #[serde(default = "all_features")]
     pub feature_cols: Vec<String>,
+    /// Registers the trained model as a new version of this OfflineModel
+    /// in the pipeline's project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    pub output_model_name: Option<String>,
+    /// Whether to also write the model as PMML (`model.xml`) next to the
+    /// original format; the platform's "Whether to Generate PMML".
+    #[serde(default)]
+    pub generate_pmml: bool,
     /// The number of clusters; at most the number of rows.
     #[serde(default = "default_k")]
     #[schemars(range(min = 1))]
@@ -64,6 +73,8 @@ fn default_k() -> usize {
 fn default_max_iter() -> usize {
     pai_ml::KMeansParams::default().max_iter
 }
+
+crate::train::trainer_config!(KMeans);
 
 impl Component for KMeans {
     const NAME: &'static str = "kmeans";

@@ -5,6 +5,7 @@
 //! comes from the same types) and its runner. [`registry`] lists them in
 //! one closed enum.
 
+mod copy_offline_model;
 mod csv_fast;
 mod decision_tree;
 mod delay;
@@ -12,6 +13,8 @@ mod eval_binary_class;
 mod eval_multi_class;
 mod eval_regression;
 mod evaluate;
+pub mod export;
+mod export_general_model;
 pub mod fitted_model;
 pub mod frame;
 mod gbdt_binary_classifier;
@@ -25,12 +28,16 @@ mod logistic_regression;
 mod lorenz_curve;
 pub mod metrics;
 mod min_max_scaler;
+mod model_export;
 pub mod model_file;
 mod naive_bayes;
+pub mod offline_model;
 mod one_hot_encoder;
+pub mod pmml_export;
 pub mod pmml_table;
 mod predict;
 mod preprocess;
+mod read_offline_model;
 mod read_pmml_model;
 mod read_table;
 pub mod registry;

@@ -19,6 +19,15 @@ pub struct LinearRegression {
     pub feature_cols: Vec<String>,
     /// The numeric label column.
     pub label_col: String,
+    /// Registers the trained model as a new version of this OfflineModel
+    /// in the pipeline's project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    pub output_model_name: Option<String>,
+    /// Whether to also write the model as PMML (`model.xml`) next to the
+    /// original format; the platform's "Whether to Generate PMML".
+    #[serde(default)]
+    pub generate_pmml: bool,
     /// L2 (ridge) penalty on the coefficients; 0 is ordinary least squares.
     #[serde(default)]
     #[schemars(range(min = 0.0))]
@@ -27,6 +36,8 @@ pub struct LinearRegression {
     #[serde(default = "default_true")]
     pub fit_intercept: bool,
 }
+
+crate::train::trainer_config!(LinearRegression);
 
 impl Component for LinearRegression {
     const NAME: &'static str = "linear_regression";

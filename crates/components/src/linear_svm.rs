@@ -17,6 +17,15 @@ pub struct LinearSvm {
     pub feature_cols: Vec<String>,
     /// The label column (each distinct value is a class).
     pub label_col: String,
+    /// Registers the trained model as a new version of this OfflineModel
+    /// in the pipeline's project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    pub output_model_name: Option<String>,
+    /// Whether to also write the model as PMML (`model.xml`) next to the
+    /// original format; the platform's "Whether to Generate PMML".
+    #[serde(default)]
+    pub generate_pmml: bool,
     /// L2 regularization strength (scikit-learn's `1 / C`); must be positive.
     #[serde(default = "default_l2")]
     pub l2: f64,
@@ -33,6 +42,8 @@ fn default_l2() -> f64 {
 fn default_max_iter() -> usize {
     pai_ml::LinearSvmParams::default().max_iter
 }
+
+crate::train::trainer_config!(LinearSvm);
 
 impl Component for LinearSvm {
     const NAME: &'static str = "linear_svm";

@@ -19,6 +19,15 @@ pub struct LogisticRegression {
     pub feature_cols: Vec<String>,
     /// The label column (numbers or text; each distinct value is a class).
     pub label_col: String,
+    /// Registers the trained model as a new version of this OfflineModel
+    /// in the pipeline's project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    pub output_model_name: Option<String>,
+    /// Whether to also write the model as PMML (`model.xml`) next to the
+    /// original format; the platform's "Whether to Generate PMML".
+    #[serde(default)]
+    pub generate_pmml: bool,
     /// L2 regularization strength (scikit-learn's `1 / C`).
     #[serde(default = "default_l2")]
     #[schemars(range(min = 0.0))]
@@ -50,6 +59,8 @@ fn default_max_iter() -> usize {
 fn default_epsilon() -> f64 {
     pai_ml::LogisticRegressionParams::default().epsilon
 }
+
+crate::train::trainer_config!(LogisticRegression);
 
 impl Component for LogisticRegression {
     const NAME: &'static str = "logistic_regression";

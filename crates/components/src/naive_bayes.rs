@@ -17,6 +17,15 @@ pub struct NaiveBayes {
     pub feature_cols: Vec<String>,
     /// The label column (each distinct value is a class).
     pub label_col: String,
+    /// Registers the trained model as a new version of this OfflineModel
+    /// in the pipeline's project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    pub output_model_name: Option<String>,
+    /// Whether to also write the model as PMML (`model.xml`) next to the
+    /// original format; the platform's "Whether to Generate PMML".
+    #[serde(default)]
+    pub generate_pmml: bool,
     /// Share of the largest feature variance added to every variance, for stability.
     #[serde(default = "default_var_smoothing")]
     #[schemars(range(min = 0.0))]
@@ -34,6 +43,8 @@ fn default_var_smoothing() -> f64 {
 fn default_alpha() -> f64 {
     pai_ml::NaiveBayesParams::default().alpha
 }
+
+crate::train::trainer_config!(NaiveBayes);
 
 impl Component for NaiveBayes {
     const NAME: &'static str = "naive_bayes";

@@ -7,8 +7,8 @@ use pai_core::{Component, Error, NodeOutputs, PortSpec, PortType, Result, RunCon
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::io::{TableWriter, output_table};
-use crate::table::{ColumnType, TableFormat, parquet_reader, read_csv};
+use crate::io::TableWriter;
+use crate::table::{BatchSink, ColumnType, TableFormat, parquet_reader, read_csv_into};
 
 /// Reads a CSV (with a header row) or Parquet file. Column types are
 /// inferred; `columns` forces the type of named columns.
@@ -71,12 +71,19 @@ impl Component for ReadTable {
                 };
                 let overrides: Vec<(String, ColumnType)> =
                     self.columns.iter().map(|(k, v)| (k.clone(), *v)).collect();
-                let batch = read_csv(&path, delimiter, &overrides)?;
-                (
-                    batch.num_columns(),
-                    batch.num_rows(),
-                    output_table(ctx, "output", &batch)?,
-                )
+                // stream: each parsed batch goes to the artifact while the
+                // next ones are parsed
+                let mut out = ArtifactSink {
+                    ctx,
+                    writer: None,
+                    columns: 0,
+                    rows: 0,
+                };
+                read_csv_into(&path, delimiter, &overrides, &mut out)?;
+                let writer = out
+                    .writer
+                    .ok_or_else(|| Error::invalid("the CSV reader produced no table"))?;
+                (out.columns, out.rows, writer.finish()?)
             }
             TableFormat::Parquet => {
                 if !self.columns.is_empty() {
@@ -108,5 +115,33 @@ impl Component for ReadTable {
         );
         ctx.set_metrics(serde_json::json!({ "rows": rows, "columns": columns }));
         Ok(NodeOutputs::default().with("output", file))
+    }
+}
+
+/// Writes the table being read to the node's `output` artifact.
+struct ArtifactSink<'a> {
+    ctx: &'a RunContext,
+    writer: Option<TableWriter>,
+    columns: usize,
+    rows: usize,
+}
+
+impl BatchSink for ArtifactSink<'_> {
+    fn begin(&mut self, schema: &arrow::datatypes::SchemaRef) -> Result<()> {
+        // a restart: the old writer goes before the file is created again
+        drop(self.writer.take());
+        self.writer = Some(TableWriter::create(self.ctx, "output", schema)?);
+        self.columns = schema.fields().len();
+        self.rows = 0;
+        Ok(())
+    }
+
+    fn batch(&mut self, batch: arrow::array::RecordBatch) -> Result<()> {
+        self.ctx.check_cancelled()?;
+        self.rows += batch.num_rows();
+        match &mut self.writer {
+            Some(w) => w.write(&batch),
+            None => Err(Error::invalid("a batch before the table's schema")),
+        }
     }
 }

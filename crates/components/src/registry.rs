@@ -83,6 +83,10 @@ registry! {
     EvalBinaryClass(crate::eval_binary_class::EvalBinaryClass),
     EvalMultiClass(crate::eval_multi_class::EvalMultiClass),
     EvalRegression(crate::eval_regression::EvalRegression),
+    ReadOfflineModel(crate::read_offline_model::ReadOfflineModel),
+    CopyOfflineModel(crate::copy_offline_model::CopyOfflineModel),
+    ModelExport(crate::model_export::ModelExport),
+    ExportGeneralModel(crate::export_general_model::ExportGeneralModel),
 }
 
 /// The description of component `name`.

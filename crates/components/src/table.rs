@@ -63,7 +63,16 @@ const INFER_ROWS: usize = 20_000;
 /// Rows per decoded batch.
 const BATCH_ROWS: usize = 64 * 1024;
 
-/// Reads a CSV file with a header row.
+/// Where [`read_csv_into`] delivers a table, batch by batch.
+pub trait BatchSink {
+    /// Starts the table, or starts it over: when called again, the batches
+    /// delivered since the previous call are to be discarded.
+    fn begin(&mut self, schema: &SchemaRef) -> Result<()>;
+    /// Appends a batch.
+    fn batch(&mut self, batch: RecordBatch) -> Result<()>;
+}
+
+/// Reads a CSV file with a header row into one batch.
 ///
 /// Types are inferred from a sample and widened (integer to float, anything
 /// to string) when a later value does not fit; `overrides` forces types.
@@ -73,6 +82,40 @@ pub fn read_csv(
     delimiter: u8,
     overrides: &[(String, ColumnType)],
 ) -> Result<RecordBatch> {
+    /// Collects the batches.
+    #[derive(Default)]
+    struct Collect(Option<SchemaRef>, Vec<RecordBatch>);
+    impl BatchSink for Collect {
+        fn begin(&mut self, schema: &SchemaRef) -> Result<()> {
+            *self = Collect(Some(schema.clone()), Vec::new());
+            Ok(())
+        }
+        fn batch(&mut self, batch: RecordBatch) -> Result<()> {
+            self.1.push(batch);
+            Ok(())
+        }
+    }
+    let mut all = Collect::default();
+    read_csv_into(path, delimiter, overrides, &mut all)?;
+    let schema = all
+        .0
+        .ok_or_else(|| Error::invalid(format!("`{}`: no table", path.display())))?;
+    match all.1.len() {
+        1 => Ok(all.1.remove(0)),
+        _ => arrow::compute::concat_batches(&schema, &all.1)
+            .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display()))),
+    }
+}
+
+/// Reads a CSV file with a header row, as [`read_csv`] does, delivering the
+/// table to `sink` batch by batch as it is parsed (a large numeric file
+/// streams: `sink` can write one batch while the next ones are parsed).
+pub fn read_csv_into(
+    path: &Path,
+    delimiter: u8,
+    overrides: &[(String, ColumnType)],
+    sink: &mut dyn BatchSink,
+) -> Result<()> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let head = read_head(&file, INFER_ROWS + 1).map_err(|e| Error::io(path, e))?;
     let bom = if head.starts_with(b"\xEF\xBB\xBF") {
@@ -85,24 +128,30 @@ pub fn read_csv(
         .iter()
         .position(|b| *b == b'\n')
         .map_or(head.len() - bom, |p| p + 1);
-    if !head.contains(&b'"')
-        && let Some(columns) =
-            crate::csv_fast::read_numeric(&file, (bom + header_end) as u64, &fields, delimiter)
-                .map_err(|e| Error::io(path, e))?
-    {
-        let schema: SchemaRef = Arc::new(Schema::new(fields));
-        return RecordBatch::try_new(schema, columns)
-            .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())));
+    if !head.contains(&b'"') {
+        let schema: SchemaRef = Arc::new(Schema::new(fields.clone()));
+        sink.begin(&schema)?;
+        let mut emit = |columns| {
+            let batch = RecordBatch::try_new(schema.clone(), columns)
+                .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())))?;
+            sink.batch(batch)
+        };
+        let body_start = (bom + header_end) as u64;
+        if crate::csv_fast::read_numeric(path, &file, body_start, &fields, delimiter, &mut emit)? {
+            return Ok(());
+        }
     }
     let bytes = read_file(path).map_err(|e| Error::io(path, e))?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    decode_general(
+    let (schema, batches) = decode_general(
         path,
         &bytes[header_end.min(bytes.len())..],
         fields,
         delimiter,
         overrides,
-    )
+    )?;
+    sink.begin(&schema)?;
+    batches.into_iter().try_for_each(|b| sink.batch(b))
 }
 
 /// The first `lines` lines of a file (or all of it).
@@ -171,14 +220,15 @@ fn infer_fields(
 
 /// The general decoder over the lines after the header: parallel chunks
 /// when nothing is quoted; on a type error in an inferred column, the
-/// column is widened and the parse retried.
+/// column is widened and the parse retried. Returns the schema and the
+/// batches in order.
 fn decode_general(
     path: &Path,
     body: &[u8],
     mut fields: Vec<Field>,
     delimiter: u8,
     overrides: &[(String, ColumnType)],
-) -> Result<RecordBatch> {
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let forced: Vec<bool> = fields
         .iter()
         .map(|f| overrides.iter().any(|(n, _)| n == f.name()))
@@ -228,8 +278,7 @@ fn decode_general(
             }
         }
         if !retry {
-            return arrow::compute::concat_batches(&schema, &batches)
-                .map_err(|e| Error::invalid(format!("`{}`: {e}", path.display())));
+            return Ok((schema, batches));
         }
     }
     Err(Error::invalid(format!(

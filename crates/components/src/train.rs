@@ -23,7 +23,7 @@ pub const DATA_INPUT: &[PortSpec] = &[PortSpec::required(
 pub const MODEL_OUTPUT: &[PortSpec] = &[PortSpec::required(
     "model",
     PortType::Model,
-    "the fitted model (`model.meta` + `model.model`)",
+    "the fitted model (`model.meta` + `model.model`, and `model.xml` with `generate_pmml`)",
 )];
 
 /// The file name (without extension) of model artifacts.
@@ -37,6 +37,30 @@ pub enum LabelKind {
     /// A continuous value (regressors).
     Continuous,
 }
+
+/// What every trainer's config offers besides its algorithm's params.
+pub trait TrainerConfig: Serialize {
+    /// The OfflineModel to register the trained model as, if any.
+    fn output_model_name(&self) -> Option<&str>;
+    /// Whether to also write the model as PMML (`model.xml`).
+    fn generate_pmml(&self) -> bool;
+}
+
+/// Implements [`TrainerConfig`] for a trainer config with the common
+/// fields.
+macro_rules! trainer_config {
+    ($ty:ty) => {
+        impl $crate::train::TrainerConfig for $ty {
+            fn output_model_name(&self) -> Option<&str> {
+                self.output_model_name.as_deref()
+            }
+            fn generate_pmml(&self) -> bool {
+                self.generate_pmml
+            }
+        }
+    };
+}
+pub(crate) use trainer_config;
 
 /// A `pai-ml` error as a component error.
 pub fn ml_error(e: MlError) -> Error {
@@ -52,7 +76,7 @@ pub fn all_features() -> Vec<String> {
 /// `model`. `fit` gets the frame, the resolved features and the target.
 pub fn run_supervised(
     ctx: &RunContext,
-    config: &impl Serialize,
+    config: &impl TrainerConfig,
     feature_cols: &[String],
     label_col: &str,
     kind: LabelKind,
@@ -94,7 +118,7 @@ pub fn run_supervised(
 /// Trains an unsupervised model (no label) on input `data`.
 pub fn run_unsupervised(
     ctx: &RunContext,
-    config: &impl Serialize,
+    config: &impl TrainerConfig,
     feature_cols: &[String],
     fit: impl FnOnce(&Frame<'_>, &[String]) -> std::result::Result<FittedModel, MlError>,
 ) -> Result<NodeOutputs> {
@@ -122,7 +146,7 @@ pub fn input_schema(columns: &TableColumns, names: &[String]) -> Vec<FieldInfo> 
 
 fn finish(
     ctx: &RunContext,
-    config: &impl Serialize,
+    config: &impl TrainerConfig,
     columns: &TableColumns,
     features: &[String],
     label: Option<LabelInfo>,
@@ -137,6 +161,13 @@ fn finish(
         metrics: metrics.clone(),
     };
     let path = write_model(ctx, "model", MODEL_NAME, model, info)?;
+    if config.generate_pmml() {
+        crate::pmml_export::write_pmml_beside(ctx, &path)?;
+    }
+    if let Some(name) = config.output_model_name() {
+        let digest = ctx.input("data")?.digest.clone();
+        crate::offline_model::register(ctx, &path, &ctx.run.project, name, Some(&digest))?;
+    }
     ctx.log(
         "info",
         format!(

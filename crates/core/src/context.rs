@@ -25,6 +25,10 @@ pub struct RunInfo {
     pub git_commit: Option<String>,
 }
 
+/// A shared handle on the stores a component may use. `pai-core` knows
+/// nothing of storage, so the handle is opaque here.
+pub type Services = Arc<dyn std::any::Any + Send + Sync>;
+
 /// A cancellation flag shared between the scheduler and a running component.
 #[derive(Debug, Clone, Default)]
 pub struct CancelFlag(Arc<AtomicBool>);
@@ -90,6 +94,9 @@ pub struct RunContext {
     /// Worker threads the component may use for CPU-heavy work (set by the
     /// scheduler from the machine's cores and the run's parallelism).
     pub threads: usize,
+    /// The workspace's stores (models, OSS), set by the command that runs
+    /// the pipeline; components downcast it to the store type they know.
+    pub services: Option<Services>,
     logs: Mutex<Vec<LogLine>>,
     metrics: Mutex<Option<serde_json::Value>>,
 }
@@ -113,6 +120,7 @@ impl RunContext {
             inputs: BTreeMap::new(),
             cancel: CancelFlag::default(),
             threads: 1,
+            services: None,
             logs: Mutex::new(Vec::new()),
             metrics: Mutex::new(None),
         }

@@ -8,14 +8,16 @@ mod artifact;
 mod component;
 mod context;
 mod error;
+mod failpoint;
 mod names;
 mod port;
 mod state;
 
 pub use artifact::{Artifact, ArtifactKind};
 pub use component::{Component, ComponentInfo};
-pub use context::{CancelFlag, LogLine, NodeOutputs, RunContext, RunInfo, now_rfc3339};
+pub use context::{CancelFlag, LogLine, NodeOutputs, RunContext, RunInfo, Services, now_rfc3339};
 pub use error::{Error, Result};
+pub use failpoint::failpoint;
 pub use names::{check_model_name, check_node_id, check_pipeline_name, suggest};
 pub use port::{PortSpec, PortType};
 pub use state::{NodeState, RunState};

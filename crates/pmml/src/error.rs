@@ -117,6 +117,12 @@ pub enum PmmlError {
         /// What is wrong with the inputs.
         message: String,
     },
+    /// A model or pipeline that cannot be written as PMML (see [`crate::export`]).
+    #[error("cannot export to pmml: {message}")]
+    Export {
+        /// What cannot be exported, and why.
+        message: String,
+    },
 }
 
 impl PmmlError {

@@ -9,6 +9,10 @@
 //! Anything the evaluator does not implement is refused at load time with an
 //! error naming the element and its line, never answered wrongly.
 //!
+//! [`export`] goes the other way: it writes `pai-ml`'s fitted models, alone
+//! or behind preprocessing stages, as PMML 4.4 documents that score like
+//! `pai-ml`.
+//!
 //! ```
 //! use pai_pmml::{PmmlModel, Value};
 //! let xml = r#"<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">
@@ -32,6 +36,7 @@ mod clustering;
 mod compile;
 mod error;
 mod eval;
+pub mod export;
 mod expr;
 mod functions;
 mod general_regression;

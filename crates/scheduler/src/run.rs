@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pai_core::{Artifact, CancelFlag, NodeState, RunContext, RunInfo, RunState, now_rfc3339};
+use pai_core::{
+    Artifact, CancelFlag, NodeState, RunContext, RunInfo, RunState, Services, now_rfc3339,
+};
 use pai_manifest::ValidatedPipeline;
 use pai_store::{Catalog, NodeRecord, RunRecord};
 use tokio::sync::watch;
@@ -53,6 +55,7 @@ pub struct Scheduler {
     observer: Arc<dyn Observer>,
     artifacts_root: PathBuf,
     state_dir: PathBuf,
+    services: Option<Services>,
 }
 
 /// A new, sortable, unique run id: `YYYYMMDD-HHMMSS-xxxxxx`.
@@ -93,7 +96,14 @@ impl Scheduler {
             observer: Arc::new(Silent),
             artifacts_root: state_dir.join("artifacts"),
             state_dir,
+            services: None,
         }
+    }
+
+    /// Gives every node the workspace's stores.
+    pub fn with_services(mut self, services: Services) -> Self {
+        self.services = Some(services);
+        self
     }
 
     /// Sends run events to `observer`.
@@ -247,6 +257,7 @@ impl Scheduler {
                     state_dir: self.state_dir.clone(),
                     threads: threads_per_node,
                     observer: self.observer.clone(),
+                    services: self.services.clone(),
                 };
                 let logs = recorder.log_sink();
                 running.spawn(job.run(logs));
@@ -462,6 +473,7 @@ struct NodeJob {
     state_dir: PathBuf,
     threads: usize,
     observer: Arc<dyn Observer>,
+    services: Option<Services>,
 }
 
 impl NodeJob {
@@ -491,6 +503,7 @@ impl NodeJob {
             ctx.attempt = attempt;
             ctx.inputs = self.inputs.clone();
             ctx.threads = self.threads;
+            ctx.services = self.services.clone();
             let ctx = Arc::new(ctx);
             let (exec, pipeline, index, ctx2) = (
                 self.executor.clone(),

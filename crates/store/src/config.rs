@@ -1,6 +1,7 @@
 //! `pai-engine.toml`: the workspace configuration.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -12,6 +13,64 @@ use crate::StoreError;
 pub struct Config {
     /// The project used when a manifest names none.
     pub default_project: Option<String>,
+    /// OSS buckets by name (`oss://NAME/...`); an unlisted bucket is a
+    /// local directory `.pai/oss/NAME`.
+    #[serde(default)]
+    pub buckets: BTreeMap<String, BucketConfig>,
+    /// RAM roles by name: what each may read and write.
+    #[serde(default)]
+    pub roles: BTreeMap<String, RoleConfig>,
+}
+
+/// Where a bucket lives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BucketKind {
+    /// A local directory.
+    #[default]
+    Local,
+    /// An S3-compatible endpoint (Alibaba OSS, MinIO, AWS S3).
+    S3,
+}
+
+/// One `[buckets.NAME]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketConfig {
+    /// `local` (default) or `s3`.
+    #[serde(default)]
+    pub kind: BucketKind,
+    /// For `local`: the directory (relative to the config file); default
+    /// `.pai/oss/NAME`.
+    pub path: Option<PathBuf>,
+    /// For `s3`: the endpoint URL, e.g. `https://oss-cn-hangzhou.aliyuncs.com`.
+    pub endpoint: Option<String>,
+    /// For `s3`: the region (default `us-east-1`).
+    pub region: Option<String>,
+    /// For `s3`: the bucket's name on the server (default: NAME).
+    pub bucket: Option<String>,
+    /// For `s3`: the environment variable holding the access key id
+    /// (default `AWS_ACCESS_KEY_ID`).
+    pub access_key_id_env: Option<String>,
+    /// For `s3`: the environment variable holding the secret access key
+    /// (default `AWS_SECRET_ACCESS_KEY`).
+    pub secret_access_key_env: Option<String>,
+    /// Every access must name a RAM role that grants it.
+    #[serde(default)]
+    pub require_role: bool,
+}
+
+/// One `[roles.NAME]` table: `bucket/prefix` patterns (`*` matches any
+/// run of characters; a pattern ending in `/` covers everything below it).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleConfig {
+    /// Patterns the role may read.
+    #[serde(default)]
+    pub read: Vec<String>,
+    /// Patterns the role may write.
+    #[serde(default)]
+    pub write: Vec<String>,
 }
 
 impl Config {
@@ -26,6 +85,12 @@ impl Config {
             pai_core::check_model_name("project", p).map_err(|message| StoreError::Config {
                 path: path.to_path_buf(),
                 message: format!("`default_project`: {message}"),
+            })?;
+        }
+        for name in config.buckets.keys() {
+            crate::oss_uri::check_bucket(name).map_err(|message| StoreError::Config {
+                path: path.to_path_buf(),
+                message: format!("`buckets.{name}`: {message}"),
             })?;
         }
         Ok(config)

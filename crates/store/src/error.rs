@@ -48,6 +48,56 @@ pub enum StoreError {
         /// The matching ids, comma-separated.
         matches: String,
     },
+    /// A bucket requires a role and none was given.
+    #[error(
+        "`{uri}`: the bucket requires a RAM role for {access} access; name one (`oss_ram_role`, or `--role`) that grants it"
+    )]
+    RoleRequired {
+        /// The address.
+        uri: String,
+        /// `read` or `write`.
+        access: &'static str,
+    },
+    /// A role that is not configured.
+    #[error("RAM role `{role}` is not configured; {known}")]
+    UnknownRole {
+        /// The role asked for.
+        role: String,
+        /// The configured roles, or how to add one.
+        known: String,
+    },
+    /// A role without the needed grant.
+    #[error(
+        "RAM role `{role}` may not {access} `{uri}`: it has no `{access}` grant matching that path; add one to `[roles.{role}]` in pai-engine.toml"
+    )]
+    AccessDenied {
+        /// The role.
+        role: String,
+        /// The address.
+        uri: String,
+        /// `read` or `write`.
+        access: &'static str,
+    },
+    /// A malformed address, name or key.
+    #[error("{0}")]
+    Invalid(String),
+    /// An object exists where nothing may be overwritten.
+    #[error("`{0}` already exists; set `overwrite: true` (or pass `--overwrite`) to replace it")]
+    ObjectExists(String),
+    /// An object that does not exist.
+    #[error("`{0}` does not exist")]
+    ObjectNotFound(String),
+    /// The object store failed.
+    #[error("`{uri}`: {message}")]
+    Oss {
+        /// The address involved.
+        uri: String,
+        /// What the store said.
+        message: String,
+    },
+    /// An OfflineModel or project lookup failed.
+    #[error("{0}")]
+    Model(String),
 }
 
 impl StoreError {

@@ -3,9 +3,16 @@
 //! Every file the engine publishes is written to a temporary name in the
 //! target directory and then renamed (or hard-linked, when it must not
 //! replace an existing file), so readers never see a partial file.
+//!
+//! A large file can be digested while it is written ([`DigestWriter`]):
+//! its digest is then remembered with the file's identity (device, inode,
+//! size, modification and change times), and [`digest_path`] uses it
+//! instead of reading the file back, as long as that identity is unchanged.
 
 use std::io::{Read, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
@@ -57,12 +64,234 @@ pub fn write_atomic(target: &Path, bytes: &[u8], overwrite: bool) -> std::io::Re
     publish(&temp, target, overwrite)
 }
 
+/// Flushes a directory's entries (a rename into it) to disk; best effort,
+/// since some file systems refuse to sync directories.
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// A file's identity for [`KNOWN_DIGESTS`]: device, inode, size, and
+/// modification and change times in nanoseconds. Renaming the file or its
+/// directory keeps it; writing to the file changes it.
+type FileId = (u64, u64, u64, i128, i128);
+
+fn file_id(meta: &std::fs::Metadata) -> FileId {
+    let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
+    (
+        meta.dev(),
+        meta.ino(),
+        meta.len(),
+        ns(meta.mtime(), meta.mtime_nsec()),
+        ns(meta.ctime(), meta.ctime_nsec()),
+    )
+}
+
+/// The sha256 of files written through a [`DigestWriter`] in this process,
+/// by file identity; the most recent few only.
+static KNOWN_DIGESTS: Mutex<Vec<(FileId, [u8; 32])>> = Mutex::new(Vec::new());
+/// How many digests [`KNOWN_DIGESTS`] keeps.
+const KNOWN_MAX: usize = 256;
+
+/// A digest remembered for the file with metadata `meta`, if any.
+fn known_digest(meta: &std::fs::Metadata) -> Option<[u8; 32]> {
+    let id = file_id(meta);
+    let known = KNOWN_DIGESTS.lock().ok()?;
+    known.iter().rev().find(|(k, _)| *k == id).map(|(_, d)| *d)
+}
+
+/// Writes a new file while computing the sha256 of every byte written, so
+/// that [`digest_path`] need not read the file back.
+///
+/// Where the platform allows, the file is written with direct I/O, in large
+/// aligned blocks that go from this process's memory to the disk without
+/// passing through the page cache: a large artifact is written once, and
+/// copying it into freshly allocated cache pages costs more CPU than the
+/// write itself (on virtual machines whose free memory is returned to the
+/// host, several times more). Where direct I/O is refused, the file is
+/// written normally.
+pub struct DigestWriter {
+    file: std::fs::File,
+    path: PathBuf,
+    hasher: Sha256,
+    size: u64,
+    /// Direct I/O: the aligned staging block, whose first `pending` bytes
+    /// are not written yet; `None` for ordinary writes.
+    direct: Option<AlignedBlock>,
+}
+
+/// Bytes per direct write.
+const DIRECT_BLOCK: usize = 4 << 20;
+/// The alignment direct I/O needs for memory, file offsets and lengths.
+const DIRECT_ALIGN: usize = 4096;
+
+/// `O_DIRECT`, where it is known.
+#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "x86")))]
+const O_DIRECT: Option<i32> = Some(0o40000);
+#[cfg(all(target_os = "linux", any(target_arch = "aarch64", target_arch = "arm")))]
+const O_DIRECT: Option<i32> = Some(0o200000);
+#[cfg(not(all(
+    target_os = "linux",
+    any(
+        target_arch = "x86_64",
+        target_arch = "x86",
+        target_arch = "aarch64",
+        target_arch = "arm"
+    )
+)))]
+const O_DIRECT: Option<i32> = None;
+
+/// A [`DIRECT_BLOCK`]-byte block at a [`DIRECT_ALIGN`]-aligned address
+/// inside an over-allocated buffer.
+struct AlignedBlock {
+    buf: Vec<u8>,
+    start: usize,
+    pending: usize,
+    /// The file offset of the block's first byte.
+    offset: u64,
+}
+
+impl AlignedBlock {
+    fn new() -> Self {
+        let buf = vec![0u8; DIRECT_BLOCK + DIRECT_ALIGN];
+        let start = buf.as_ptr().align_offset(DIRECT_ALIGN).min(DIRECT_ALIGN);
+        AlignedBlock {
+            buf,
+            start,
+            pending: 0,
+            offset: 0,
+        }
+    }
+
+    fn block(&mut self) -> &mut [u8] {
+        &mut self.buf[self.start..self.start + DIRECT_BLOCK]
+    }
+}
+
+impl DigestWriter {
+    /// Creates (or truncates) the file at `path`.
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let direct = O_DIRECT.and_then(|flag| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .custom_flags(flag)
+                .open(path)
+                .ok()
+        });
+        let (file, direct) = match direct {
+            Some(f) => (f, Some(AlignedBlock::new())),
+            None => (std::fs::File::create(path)?, None),
+        };
+        Ok(DigestWriter {
+            file,
+            path: path.to_path_buf(),
+            hasher: Sha256::new(),
+            size: 0,
+            direct,
+        })
+    }
+
+    /// Writes the staged bytes (all of the block when `all` is false, else
+    /// the pending bytes padded to the alignment); on a refusal, reopens
+    /// the file for ordinary writes and writes them that way.
+    fn write_block(&mut self, all: bool) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let Some(d) = &mut self.direct else {
+            return Ok(());
+        };
+        let pending = d.pending;
+        let len = if all {
+            pending.next_multiple_of(DIRECT_ALIGN)
+        } else {
+            DIRECT_BLOCK
+        };
+        let offset = d.offset;
+        let block = d.block();
+        block[pending..len].fill(0);
+        match self.file.write_all_at(&block[..len], offset) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(22) => {
+                // EINVAL: this file system does not take direct writes after all
+                let mut f = std::fs::OpenOptions::new().write(true).open(&self.path)?;
+                f.write_all_at(&block[..pending], offset)?;
+                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(offset + pending as u64))?;
+                self.file = f;
+                self.direct = None;
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
+        d.offset += pending as u64;
+        d.pending = 0;
+        if all && len != pending {
+            self.file.set_len(d.offset)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the file and remembers its digest, provided that everything in
+    /// it was written through this writer (its size says so).
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.write_block(true)?;
+        self.file.flush()?;
+        let meta = self.file.metadata()?;
+        if meta.len() == self.size {
+            let digest: [u8; 32] = self.hasher.finalize().into();
+            if let Ok(mut known) = KNOWN_DIGESTS.lock() {
+                if known.len() >= KNOWN_MAX {
+                    known.remove(0);
+                }
+                known.push((file_id(&meta), digest));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Write for DigestWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = match &mut self.direct {
+            None => self.file.write(buf)?,
+            Some(d) => {
+                let n = buf.len().min(DIRECT_BLOCK - d.pending);
+                let at = d.pending;
+                d.block()[at..at + n].copy_from_slice(&buf[..n]);
+                d.pending += n;
+                if d.pending == DIRECT_BLOCK {
+                    self.write_block(false)?;
+                }
+                n
+            }
+        };
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // direct writes go out in whole blocks; `finish` writes the last one
+        self.file.flush()
+    }
+}
+
 /// `sha256:<hex>` and the total size over the files under `path` (a file or
-/// a directory, walked in name order so the digest is stable).
+/// a directory, walked in name order so the digest is stable). A single
+/// file written through a [`DigestWriter`] and unchanged since is not read
+/// again.
 pub fn digest_path(path: &Path) -> std::io::Result<(String, u64)> {
     let mut files = Vec::new();
     collect_files(path, &mut files)?;
     files.sort();
+    if let [file] = files.as_slice() {
+        let meta = std::fs::metadata(file)?;
+        if let Some(digest) = known_digest(&meta) {
+            return Ok((format!("sha256:{}", hex::encode(digest)), meta.len()));
+        }
+    }
     let mut hasher = Sha256::new();
     let mut size = 0u64;
     let mut buf = vec![0u8; 1 << 16];
@@ -136,6 +365,43 @@ mod tests {
         let content = std::fs::read(&t).unwrap();
         assert_eq!(content.len(), 1000);
         assert!(content.iter().all(|b| *b == content[0]));
+    }
+
+    #[test]
+    fn digests_computed_while_writing_match_and_follow_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("sub").join("x");
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        let mut w = DigestWriter::create(&f).unwrap();
+        // more than a direct block, in pieces of all sizes, and an odd tail
+        let mut want_bytes = Vec::new();
+        for k in 0..4000usize {
+            let piece: Vec<u8> = (0..k * 3 + 1).map(|i| (i * 7 + k) as u8).collect();
+            w.write_all(&piece).unwrap();
+            want_bytes.extend_from_slice(&piece);
+        }
+        w.finish().unwrap();
+        let size = want_bytes.len() as u64;
+        let bytes = std::fs::read(&f).unwrap();
+        assert_eq!(bytes, want_bytes);
+        let want = format!("sha256:{}", sha256_hex(&bytes));
+        assert_eq!(digest_path(&f).unwrap(), (want.clone(), size));
+        // a renamed directory keeps the file's identity
+        let moved = dir.path().join("moved");
+        std::fs::rename(f.parent().unwrap(), &moved).unwrap();
+        assert_eq!(digest_path(&moved).unwrap(), (want, size));
+        // a change to the file is seen: its digest is computed from the bytes
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(moved.join("x"))
+            .unwrap()
+            .write_all(b"more")
+            .unwrap();
+        let bytes = std::fs::read(moved.join("x")).unwrap();
+        assert_eq!(
+            digest_path(&moved).unwrap().0,
+            format!("sha256:{}", sha256_hex(&bytes))
+        );
     }
 
     #[test]

@@ -3,17 +3,33 @@
 //! It owns the workspace (the state directory and `pai-engine.toml`), the
 //! [`Catalog`] of runs, node runs and logs (SQLite by default, behind a trait
 //! so that PostgreSQL can follow), and the atomic file writes that every
-//! output goes through.
+//! output goes through, the OfflineModels of each project, and the OSS
+//! buckets with their RAM roles.
 
 mod catalog;
 mod config;
 mod error;
+mod exports;
 pub mod fsutil;
+mod model_catalog;
+mod models;
+mod oss;
+mod oss_uri;
+mod roles;
 mod sqlite;
+mod sqlite_models;
+mod store;
 mod workspace;
 
 pub use catalog::{Catalog, NodeRecord, RunRecord};
-pub use config::Config;
+pub use config::{BucketConfig, BucketKind, Config, RoleConfig};
 pub use error::StoreError;
+pub use exports::ExportObject;
+pub use model_catalog::{IfExists, ModelCatalog, ModelVersion, NewModelVersion};
+pub use models::{ModelFile, ModelRef, ModelStore};
+pub use oss::{ObjectEntry, Oss};
+pub use oss_uri::{OssUri, check_bucket, check_key};
+pub use roles::{Access, authorize};
 pub use sqlite::SqliteCatalog;
+pub use store::Store;
 pub use workspace::Workspace;

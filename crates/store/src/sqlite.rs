@@ -10,7 +10,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::{Catalog, NodeRecord, RunRecord, StoreError};
 
 /// Schema migrations, applied in order; `user_version` counts those done.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE runs (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -52,7 +53,28 @@ CREATE TABLE node_logs (
     message TEXT NOT NULL
 );
 CREATE INDEX node_logs_run ON node_logs(run_id, node_id);
-"#];
+"#,
+    r#"
+CREATE TABLE model_versions (
+    project TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    class TEXT NOT NULL,
+    formats TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    lineage TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    copied_from TEXT,
+    PRIMARY KEY (project, name, version)
+);
+CREATE TABLE export_journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    objects TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL
+);
+"#,
+];
 
 /// A catalog in one SQLite file.
 pub struct SqliteCatalog {
@@ -102,7 +124,7 @@ impl SqliteCatalog {
         })
     }
 
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error>,
     ) -> Result<T, StoreError> {

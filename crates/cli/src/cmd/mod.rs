@@ -1,6 +1,8 @@
 //! One module per command group.
 
 pub mod info;
+pub mod models;
+pub mod oss;
 pub mod pmml;
 pub mod run;
 pub mod runs;

@@ -76,6 +76,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Arc::new(ComponentExecutor),
         ws.state_dir.clone(),
     );
+    let store: pai_core::Services = Arc::new(pai_store::Store::open(&ws)?);
+    scheduler = scheduler.with_services(store);
     if let Some(p) = &progress {
         scheduler = scheduler.with_observer(p.clone());
     }
