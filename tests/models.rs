@@ -44,15 +44,20 @@ fn train(ws: &Ws) -> String {
         bc().display()
     );
     let m = ws.write("train.yaml", &manifest("train-bc", &nodes));
-    let out = ws.run(&["run", m.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    run_id(&out)
+    run_id(&ok(ws, &["run", m.to_str().unwrap()]))
 }
 
 fn json(ws: &Ws, args: &[&str]) -> serde_json::Value {
     let out = ws.run(args);
     assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Runs a command that must succeed; returns its output.
+fn ok(ws: &Ws, args: &[&str]) -> std::process::Output {
+    let out = ws.run(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    out
 }
 
 fn fails(ws: &Ws, args: &[&str]) -> String {
@@ -101,8 +106,7 @@ fn train_register_copy_read_back_and_predict_the_same() {
         bc = bc().display()
     );
     let m = ws.write("copy.yaml", &manifest("copy-bc", &nodes));
-    let out = ws.run(&["run", m.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&ws, &["run", m.to_str().unwrap()]);
     let a = std::fs::read(ws.path().join("src.csv")).unwrap();
     let b = std::fs::read(ws.path().join("back.csv")).unwrap();
     assert!(a.len() > 1000);
@@ -189,15 +193,17 @@ fn train_register_copy_read_back_and_predict_the_same() {
 fn copy_conflicts_and_overwrite_keep_every_version() {
     let ws = workspace();
     train(&ws);
-    let out = ws.run(&[
-        "models",
-        "copy",
-        "bc_lr",
-        "bc_prod",
-        "--dest-project",
-        "prod",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(
+        &ws,
+        &[
+            "models",
+            "copy",
+            "bc_lr",
+            "bc_prod",
+            "--dest-project",
+            "prod",
+        ],
+    );
     let e = fails(
         &ws,
         &[
@@ -215,16 +221,18 @@ fn copy_conflicts_and_overwrite_keep_every_version() {
     );
     let e = fails(&ws, &["models", "copy", "bc_lr", "bc_lr"]);
     assert!(e.contains("onto itself"), "{e}");
-    let out = ws.run(&[
-        "models",
-        "copy",
-        "bc_lr",
-        "bc_prod",
-        "--dest-project",
-        "prod",
-        "--overwrite",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(
+        &ws,
+        &[
+            "models",
+            "copy",
+            "bc_lr",
+            "bc_prod",
+            "--dest-project",
+            "prod",
+            "--overwrite",
+        ],
+    );
     let show = json(
         &ws,
         &[
@@ -255,13 +263,8 @@ fn copy_conflicts_and_overwrite_keep_every_version() {
     // the component refuses the same way
     let nodes = "    - id: src\n      component: read_offline_model\n      params: { model_name: bc_lr }\n    - id: copy\n      component: copy_offline_model\n      inputs: { model: src.model }\n      params: { target_model_name: bc_prod, dest_project: prod }\n";
     let m = ws.write("c.yaml", &manifest("copy-conflict", nodes));
-    let out = ws.run(&["run", m.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("`prod/bc_prod` already exists"),
-        "{}",
-        stderr(&out)
-    );
+    let e = fails(&ws, &["run", m.to_str().unwrap()]);
+    assert!(e.contains("`prod/bc_prod` already exists"), "{e}");
     // unknown names list the close ones
     let e = fails(&ws, &["models", "show", "bc_lrr"]);
     assert!(e.contains("did you mean `bc_lr`"), "{e}");
@@ -278,30 +281,34 @@ fn copy_conflicts_and_overwrite_keep_every_version() {
 fn exports_in_both_formats_read_back_and_score_like_predict() {
     let ws = workspace();
     train(&ws);
-    let out = ws.run(&[
-        "models",
-        "export",
-        "bc_lr",
-        "--to",
-        "oss://secure/exports/",
-        "--role",
-        "exporter",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let out = ws.run(&[
-        "models",
-        "export",
-        "bc_lr",
-        "--to",
-        "oss://secure/exports/",
-        "--role",
-        "exporter",
-        "--format",
-        "pmml",
-        "--rename",
-        "bc_pmml",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(
+        &ws,
+        &[
+            "models",
+            "export",
+            "bc_lr",
+            "--to",
+            "oss://secure/exports/",
+            "--role",
+            "exporter",
+        ],
+    );
+    ok(
+        &ws,
+        &[
+            "models",
+            "export",
+            "bc_lr",
+            "--to",
+            "oss://secure/exports/",
+            "--role",
+            "exporter",
+            "--format",
+            "pmml",
+            "--rename",
+            "bc_pmml",
+        ],
+    );
     assert_eq!(
         files(&bucket(&ws, "secure")),
         [
@@ -321,14 +328,16 @@ fn exports_in_both_formats_read_back_and_score_like_predict() {
         );
     }
     // `oss cat` reads it back through the role
-    let out = ws.run(&[
-        "oss",
-        "cat",
-        "oss://secure/exports/bc_lr.meta",
-        "--role",
-        "reader",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ok(
+        &ws,
+        &[
+            "oss",
+            "cat",
+            "oss://secure/exports/bc_lr.meta",
+            "--role",
+            "reader",
+        ],
+    );
     assert!(stdout(&out).contains("LogisticRegressionModel"));
 
     // the exported PMML scores like the engine's own predict
@@ -337,20 +346,21 @@ fn exports_in_both_formats_read_back_and_score_like_predict() {
         bc = bc().display()
     );
     let m = ws.write("p.yaml", &manifest("predict-bc", &nodes));
-    let out = ws.run(&["run", m.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&ws, &["run", m.to_str().unwrap()]);
     let xml = bucket(&ws, "secure").join("exports/bc_pmml.xml");
     let scored = ws.path().join("pmml.csv");
-    let out = ws.run(&[
-        "pmml",
-        "score",
-        xml.to_str().unwrap(),
-        "-i",
-        bc().to_str().unwrap(),
-        "-o",
-        scored.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(
+        &ws,
+        &[
+            "pmml",
+            "score",
+            xml.to_str().unwrap(),
+            "-i",
+            bc().to_str().unwrap(),
+            "-o",
+            scored.to_str().unwrap(),
+        ],
+    );
     let native = read_csv(&ws.path().join("native.csv"));
     let pmml = read_csv(&scored);
     assert_eq!(native.len(), 569);
@@ -425,8 +435,7 @@ fn prob_from_detail(row: &[(String, String)], class: &str) -> Option<String> {
 fn export_conflicts_overwrite_and_general_model_naming() {
     let ws = workspace();
     train(&ws);
-    let out = ws.run(&["models", "export", "bc_lr", "--to", "oss://open/m/"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&ws, &["models", "export", "bc_lr", "--to", "oss://open/m/"]);
     let meta = bucket(&ws, "open").join("m/bc_lr.meta");
     let before = std::fs::read(&meta).unwrap();
     let e = fails(&ws, &["models", "export", "bc_lr", "--to", "oss://open/m/"]);
@@ -446,15 +455,17 @@ fn export_conflicts_overwrite_and_general_model_naming() {
     );
     // overwrite replaces
     train(&ws);
-    let out = ws.run(&[
-        "models",
-        "export",
-        "bc_lr",
-        "--to",
-        "oss://open/m/",
-        "--overwrite",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(
+        &ws,
+        &[
+            "models",
+            "export",
+            "bc_lr",
+            "--to",
+            "oss://open/m/",
+            "--overwrite",
+        ],
+    );
     assert_ne!(
         std::fs::read(&meta).unwrap(),
         before,
@@ -467,9 +478,7 @@ fn export_conflicts_overwrite_and_general_model_naming() {
     let m = ws.write("g.yaml", &manifest("general", nodes));
     let mut runs = Vec::new();
     for _ in 0..2 {
-        let out = ws.run(&["run", m.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        runs.push(run_id(&out));
+        runs.push(run_id(&ok(&ws, &["run", m.to_str().unwrap()])));
     }
     let mut want: Vec<String> = runs
         .iter()
@@ -484,12 +493,10 @@ fn export_conflicts_overwrite_and_general_model_naming() {
     // overwrite_existing_model without rename is refused
     let bad = "    - id: m\n      component: read_offline_model\n      params: { model_name: bc_lr }\n    - id: x\n      component: export_general_model\n      inputs: { model: m.model }\n      params: { oss_path: \"oss://open/x/\", export_format: pmml, overwrite_existing_model: true }\n";
     let m = ws.write("bad.yaml", &manifest("general-bad", bad));
-    let out = ws.run(&["run", m.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
+    let e = fails(&ws, &["run", m.to_str().unwrap()]);
     assert!(
-        stderr(&out).contains("`overwrite_existing_model` needs `rename`"),
-        "{}",
-        stderr(&out)
+        e.contains("`overwrite_existing_model` needs `rename`"),
+        "{e}"
     );
     // a PMML document cannot be exported in the original format
     let pmml = repo().join("data/pmml/pai_designer_lr.pmml");
@@ -498,13 +505,8 @@ fn export_conflicts_overwrite_and_general_model_naming() {
         pmml.display()
     );
     let m = ws.write("pm.yaml", &manifest("pmml-original", &nodes));
-    let out = ws.run(&["run", m.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("can only be exported as `pmml`"),
-        "{}",
-        stderr(&out)
-    );
+    let e = fails(&ws, &["run", m.to_str().unwrap()]);
+    assert!(e.contains("can only be exported as `pmml`"), "{e}");
 }
 
 #[test]
@@ -617,13 +619,8 @@ fn roles_are_required_and_checked() {
     // the same through the component
     let nodes = "    - id: m\n      component: read_offline_model\n      params: { model_name: bc_lr }\n    - id: x\n      component: model_export\n      inputs: { model: m.model }\n      params: { oss_target_path: \"oss://secure/exports/\", oss_ram_role: reader }\n";
     let m = ws.write("r.yaml", &manifest("role-denied", nodes));
-    let out = ws.run(&["run", m.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("RAM role `reader` may not write"),
-        "{}",
-        stderr(&out)
-    );
+    let e = fails(&ws, &["run", m.to_str().unwrap()]);
+    assert!(e.contains("RAM role `reader` may not write"), "{e}");
     let e = fails(&ws, &["oss", "ls", "oss://secure/"]);
     assert!(e.contains("requires a RAM role for read access"), "{e}");
 }
@@ -751,15 +748,17 @@ fn a_crash_mid_copy_or_mid_export_leaves_nothing_or_everything() {
         );
     }
     // the copy then succeeds, whole
-    let out = ws.run(&[
-        "models",
-        "copy",
-        "bc_lr",
-        "crashed",
-        "--dest-project",
-        "prod",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(
+        &ws,
+        &[
+            "models",
+            "copy",
+            "bc_lr",
+            "crashed",
+            "--dest-project",
+            "prod",
+        ],
+    );
     let show = json(
         &ws,
         &[
@@ -790,11 +789,12 @@ fn a_crash_mid_copy_or_mid_export_leaves_nothing_or_everything() {
         ["bc_lr.model"],
         "the test should catch the export midway"
     );
-    let out = ws.run(&["oss", "ls", "oss://open/crash/"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(&ws, &["oss", "ls", "oss://open/crash/"]);
     assert!(files(&bucket(&ws, "open").join("crash")).is_empty());
-    let out = ws.run(&["models", "export", "bc_lr", "--to", "oss://open/crash/"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    ok(
+        &ws,
+        &["models", "export", "bc_lr", "--to", "oss://open/crash/"],
+    );
     assert_eq!(
         files(&bucket(&ws, "open").join("crash")),
         ["bc_lr.meta", "bc_lr.model"]

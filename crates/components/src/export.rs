@@ -12,6 +12,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::offline_model::{provenance, store, store_error};
 
+/// The input port of both export components.
+pub const MODEL_INPUT: &[pai_core::PortSpec] = &[pai_core::PortSpec::required(
+    "model",
+    pai_core::PortType::Model,
+    "the model to export",
+)];
+
 /// The format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]

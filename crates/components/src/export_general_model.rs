@@ -1,10 +1,12 @@
 //! `export_general_model`: the platform's "Export General-Purpose Model".
 
-use pai_core::{Component, Error, NodeOutputs, PortSpec, PortType, Result, RunContext};
+use pai_core::{Component, Error, NodeOutputs, PortSpec, Result, RunContext};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::export::{ExportFormat, check_name, default_name, objects, parse_uri, write};
+use crate::export::{
+    ExportFormat, MODEL_INPUT, check_name, default_name, objects, parse_uri, write,
+};
 
 /// Exports a model in a general-purpose format. Each run exports below
 /// `oss_path/<run id>/`, so exports accumulate; with
@@ -39,11 +41,7 @@ impl Component for ExportGeneralModel {
     const NAME: &'static str = "export_general_model";
     const SUMMARY: &'static str =
         "Export a model in a general-purpose format (original or PMML) to OSS";
-    const INPUTS: &'static [PortSpec] = &[PortSpec::required(
-        "model",
-        PortType::Model,
-        "the model to export",
-    )];
+    const INPUTS: &'static [PortSpec] = MODEL_INPUT;
     const OUTPUTS: &'static [PortSpec] = &[];
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {

@@ -1,11 +1,13 @@
 //! `model_export`: exports a model to OSS in the original format or as
 //! PMML, under a RAM role.
 
-use pai_core::{Component, NodeOutputs, PortSpec, PortType, Result, RunContext};
+use pai_core::{Component, NodeOutputs, PortSpec, Result, RunContext};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::export::{ExportFormat, check_name, default_name, objects, parse_uri, write};
+use crate::export::{
+    ExportFormat, MODEL_INPUT, check_name, default_name, objects, parse_uri, write,
+};
 
 /// Writes `<name>.meta` + `<name>.model` (original) or `<name>.xml` (PMML)
 /// below `oss_target_path`. Without `overwrite` an existing object is an
@@ -38,11 +40,7 @@ fn original() -> ExportFormat {
 impl Component for ModelExport {
     const NAME: &'static str = "model_export";
     const SUMMARY: &'static str = "Export a model to OSS (original format or PMML)";
-    const INPUTS: &'static [PortSpec] = &[PortSpec::required(
-        "model",
-        PortType::Model,
-        "the model to export",
-    )];
+    const INPUTS: &'static [PortSpec] = MODEL_INPUT;
     const OUTPUTS: &'static [PortSpec] = &[];
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
