@@ -44,6 +44,16 @@ enum Command {
     /// Look into OSS buckets.
     #[command(subcommand)]
     Oss(cmd::oss::OssCommand),
+    /// Run the online serving process (EAS predict API, KServe V2, admin API).
+    Serve(cmd::serve::Args),
+    /// Manage online prediction services.
+    Services(cmd::services::Args),
+    /// Package selected pipeline nodes as one deployable pipeline model.
+    PipelineModel(cmd::pipeline_model::Args),
+    /// Cron schedules: preview, run, list, trigger, backfill.
+    Schedule(cmd::schedule::Args),
+    /// The month's billable requests and their cost.
+    Usage(cmd::usage::Args),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +69,11 @@ fn main() -> ExitCode {
         Command::Pmml(c) => cmd::pmml::run(c),
         Command::Models(c) => cmd::models::run(c),
         Command::Oss(c) => cmd::oss::run(c),
+        Command::Serve(a) => cmd::serve::run(a),
+        Command::Services(a) => cmd::services::run(a),
+        Command::PipelineModel(a) => cmd::pipeline_model::run(a),
+        Command::Schedule(a) => cmd::schedule::run(a),
+        Command::Usage(a) => cmd::usage::run(a),
     };
     match result {
         Ok(code) => code,

@@ -20,6 +20,101 @@ pub struct Config {
     /// RAM roles by name: what each may read and write.
     #[serde(default)]
     pub roles: BTreeMap<String, RoleConfig>,
+    /// `[server]`: where the serving process listens and how clients reach it.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// `[billing]`: prices, free tiers and the timezone of billing months.
+    #[serde(default)]
+    pub billing: BillingConfig,
+    /// `[budget]`: an optional monthly spending limit.
+    #[serde(default)]
+    pub budget: BudgetConfig,
+    /// `[scheduler]`: settings of the cron trigger.
+    #[serde(default)]
+    pub scheduler: SchedulerConfig,
+}
+
+/// The `[server]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// The address clients call, e.g. `http://127.0.0.1:8080` (after
+    /// `--server` and `PAI_SERVER`).
+    pub url: Option<String>,
+    /// The address `pai-engine serve` listens on (after `--listen`).
+    pub listen: Option<String>,
+    /// The admin token (after `PAI_ADMIN_TOKEN`).
+    pub admin_token: Option<String>,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: Option<u64>,
+}
+
+/// A decimal amount as written in the config: a string (`"0.001"`,
+/// exact) or a TOML number (read back through its shortest decimal form).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum DecimalText {
+    /// `"0.001"`.
+    Text(String),
+    /// `0.001`.
+    Number(f64),
+    /// `100`.
+    Integer(i64),
+}
+
+impl DecimalText {
+    /// The amount's decimal text.
+    pub fn text(&self) -> String {
+        match self {
+            DecimalText::Text(s) => s.trim().to_string(),
+            DecimalText::Number(f) => format!("{f}"),
+            DecimalText::Integer(i) => i.to_string(),
+        }
+    }
+}
+
+/// The `[billing]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingConfig {
+    /// The IANA timezone whose calendar months bound the free tier
+    /// (default `UTC`).
+    pub timezone: Option<String>,
+    /// The currency code printed with amounts (default `CNY`).
+    pub currency: Option<String>,
+    /// Price overrides per class: `offline_model`, `lorenz_curve`,
+    /// `service_update`.
+    #[serde(default)]
+    pub prices: BTreeMap<String, PriceConfig>,
+}
+
+/// One `[billing.prices.CLASS]` table; unset keys keep the defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceConfig {
+    /// The input price of one request.
+    pub input: Option<DecimalText>,
+    /// The output price of one request.
+    pub output: Option<DecimalText>,
+    /// The requests free each month.
+    pub free_per_month: Option<u64>,
+}
+
+/// The `[budget]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetConfig {
+    /// The most the month's bill may reach; a billable operation that
+    /// would pass it is refused before it runs.
+    pub monthly_limit: Option<DecimalText>,
+}
+
+/// The `[scheduler]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// How long a trigger's lease on a schedule lasts, in seconds.
+    pub lease_seconds: Option<u64>,
 }
 
 /// Where a bucket lives.

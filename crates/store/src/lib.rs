@@ -22,7 +22,10 @@ mod store;
 mod workspace;
 
 pub use catalog::{Catalog, NodeRecord, RunRecord};
-pub use config::{BucketConfig, BucketKind, Config, RoleConfig};
+pub use config::{
+    BillingConfig, BucketConfig, BucketKind, BudgetConfig, Config, DecimalText, PriceConfig,
+    RoleConfig, SchedulerConfig, ServerConfig,
+};
 pub use error::StoreError;
 pub use exports::ExportObject;
 pub use model_catalog::{IfExists, ModelCatalog, ModelVersion, NewModelVersion};

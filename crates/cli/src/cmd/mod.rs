@@ -3,9 +3,14 @@
 pub mod info;
 pub mod models;
 pub mod oss;
+pub mod pipeline_model;
 pub mod pmml;
 pub mod run;
 pub mod runs;
+pub mod schedule;
+pub mod serve;
+pub mod services;
+pub mod usage;
 pub mod validate;
 
 use std::path::Path;

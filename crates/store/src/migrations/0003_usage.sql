@@ -1,0 +1,2 @@
+-- the usage ledger (issue 9)
+SELECT 1;

@@ -1,0 +1,2 @@
+-- online services and their versions (issue 6)
+SELECT 1;

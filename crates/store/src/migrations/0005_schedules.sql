@@ -1,0 +1,2 @@
+-- cron schedules, fires and leases (issue 7)
+SELECT 1;
