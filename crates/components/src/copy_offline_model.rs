@@ -1,15 +1,14 @@
 //! `copy_offline_model`: copies the input model into a project as an
 //! OfflineModel (for example from dev to prod).
 
-use pai_core::{Component, Error, NodeOutputs, PortSpec, PortType, Result, RunContext};
+use pai_core::{Component, Error, NodeOutputs, PortSpec, PortType, Result, RunContext, UsageClass};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use pai_store::{IfExists, NewModelVersion};
+use pai_store::{IfExists, NewModelVersion, StoreError};
 
-use crate::offline_model::{
-    describe, project_or_current, provenance, store, store_error, write_version,
-};
+use crate::metering::with_meter;
+use crate::offline_model::{describe, project_or_current, provenance, store, write_version};
 
 /// Copies a model to `dest_project/target_model_name`. Without `overwrite`
 /// an existing target is an error; with it, the copy becomes the target's
@@ -43,6 +42,7 @@ impl Component for CopyOfflineModel {
         PortType::Model,
         "the copy, as registered",
     )];
+    const BILLING: Option<pai_core::UsageClass> = Some(pai_core::UsageClass::OfflineModel);
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
         let dest = project_or_current(ctx, "dest_project", self.dest_project.as_deref())?;
@@ -53,30 +53,38 @@ impl Component for CopyOfflineModel {
             ));
         }
         let models = &store(ctx)?.models;
-        let copy = match provenance(&input.path) {
-            Some(p) => {
-                let source = models
-                    .resolve(&p.project, &format!("{}@{}", p.name, p.version))
-                    .map_err(store_error)?;
-                models.copy(&source, &dest, &self.target_model_name, self.overwrite)
+        let copy = with_meter(ctx, UsageClass::OfflineModel, Self::NAME, |meter| {
+            match provenance(&input.path) {
+                Some(p) => {
+                    let source =
+                        models.resolve(&p.project, &format!("{}@{}", p.name, p.version))?;
+                    models.copy(
+                        &source,
+                        &dest,
+                        &self.target_model_name,
+                        self.overwrite,
+                        meter,
+                    )
+                }
+                None => {
+                    // an unregistered model straight from a trainer
+                    let (mut new, files) =
+                        describe(&input.path, &dest, &self.target_model_name, None)
+                            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+                    new.copied_from = Some(format!(
+                        "run {} node {}",
+                        lineage_field(&new, "run_id"),
+                        lineage_field(&new, "node")
+                    ));
+                    let if_exists = if self.overwrite {
+                        IfExists::AddVersion
+                    } else {
+                        IfExists::Refuse
+                    };
+                    models.register(&new, &files, if_exists, meter)
+                }
             }
-            None => {
-                // an unregistered model straight from a trainer
-                let (mut new, files) = describe(&input.path, &dest, &self.target_model_name, None)?;
-                new.copied_from = Some(format!(
-                    "run {} node {}",
-                    lineage_field(&new, "run_id"),
-                    lineage_field(&new, "node")
-                ));
-                let if_exists = if self.overwrite {
-                    IfExists::AddVersion
-                } else {
-                    IfExists::Refuse
-                };
-                models.register(&new, &files, if_exists)
-            }
-        }
-        .map_err(store_error)?;
+        })?;
         let meta = write_version(ctx, "model", &copy)?;
         ctx.log(
             "info",

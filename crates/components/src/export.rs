@@ -5,12 +5,12 @@
 
 use std::path::Path;
 
-use pai_core::{Artifact, Error, Result, RunContext};
+use pai_core::{Artifact, Error, Result, RunContext, UsageClass};
 use pai_store::{ExportObject, OssUri};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::offline_model::{provenance, store, store_error};
+use crate::offline_model::{provenance, store};
 
 /// The input port of both export components.
 pub const MODEL_INPUT: &[pai_core::PortSpec] = &[pai_core::PortSpec::required(
@@ -97,17 +97,20 @@ pub fn objects(
     }
 }
 
-/// Writes `objects` to OSS under `role`, as one unit.
+/// Writes `objects` to OSS under `role`, as one unit, metered as one
+/// OfflineModel request of `operation`.
 pub fn write(
     ctx: &RunContext,
+    operation: &str,
     objects: &[ExportObject],
     overwrite: bool,
     role: Option<&str>,
 ) -> Result<Vec<String>> {
     ctx.check_cancelled()?;
-    store(ctx)?
-        .export(objects, overwrite, role)
-        .map_err(store_error)?;
+    let st = store(ctx)?;
+    crate::metering::with_meter(ctx, UsageClass::OfflineModel, operation, |meter| {
+        st.export(objects, overwrite, role, meter)
+    })?;
     let uris: Vec<String> = objects.iter().map(|o| o.uri.to_string()).collect();
     for u in &uris {
         ctx.log("info", format!("exported `{u}`"));

@@ -43,6 +43,7 @@ impl Component for ExportGeneralModel {
         "Export a model in a general-purpose format (original or PMML) to OSS";
     const INPUTS: &'static [PortSpec] = MODEL_INPUT;
     const OUTPUTS: &'static [PortSpec] = &[];
+    const BILLING: Option<pai_core::UsageClass> = Some(pai_core::UsageClass::OfflineModel);
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
         let base = parse_uri("oss_path", &self.oss_path)?;
@@ -80,7 +81,13 @@ impl Component for ExportGeneralModel {
             })?;
         }
         let objs = objects(&input.path, self.export_format, &dir, &name)?;
-        write(ctx, &objs, overwrite, self.oss_ram_role.as_deref())?;
+        write(
+            ctx,
+            Self::NAME,
+            &objs,
+            overwrite,
+            self.oss_ram_role.as_deref(),
+        )?;
         Ok(NodeOutputs::default())
     }
 }

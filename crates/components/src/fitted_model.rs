@@ -33,6 +33,8 @@ pub enum FittedModel {
     OneHotEncoderModel(pai_ml::OneHotEncoderModel),
     /// An `imputer` model.
     ImputerModel(pai_ml::ImputerModel),
+    /// A `make_pipeline_model` chain of the models above.
+    PipelineModel(crate::pipeline_model::PipelineModel),
 }
 
 /// What applying a model to a table yields.
@@ -60,6 +62,7 @@ impl FittedModel {
             FittedModel::MinMaxScalerModel(_) => "MinMaxScalerModel",
             FittedModel::OneHotEncoderModel(_) => "OneHotEncoderModel",
             FittedModel::ImputerModel(_) => "ImputerModel",
+            FittedModel::PipelineModel(_) => "PipelineModel",
         }
     }
 
@@ -85,15 +88,35 @@ impl FittedModel {
                 m.columns.iter().map(|c| c.column.clone()).collect()
             }
             FittedModel::ImputerModel(m) => m.columns.clone(),
+            FittedModel::PipelineModel(p) => p.input_schema().into_iter().map(|f| f.name).collect(),
         }
     }
 
     /// Whether the model is a clustering (its labels are cluster ids).
     pub fn is_clustering(&self) -> bool {
-        matches!(self, FittedModel::KMeansModel(_))
+        match self {
+            FittedModel::KMeansModel(_) => true,
+            FittedModel::PipelineModel(p) => p.last().is_some_and(|s| s.model.is_clustering()),
+            _ => false,
+        }
     }
 
-    /// Predicts or transforms every row of `frame`.
+    /// Whether the model transforms tables (a preprocessing stage, or a
+    /// pipeline of them) rather than predicting.
+    pub fn is_transformer(&self) -> bool {
+        match self {
+            FittedModel::StandardScalerModel(_)
+            | FittedModel::MinMaxScalerModel(_)
+            | FittedModel::OneHotEncoderModel(_)
+            | FittedModel::ImputerModel(_) => true,
+            FittedModel::PipelineModel(p) => p.last().is_some_and(|s| s.model.is_transformer()),
+            _ => false,
+        }
+    }
+
+    /// Predicts or transforms every row of `frame`. A pipeline model
+    /// changes the table between its stages, so it is applied to a whole
+    /// table by `scoring::score_batch` instead.
     pub fn apply(&self, frame: &Frame<'_>) -> Result<Applied, MlError> {
         let p = |m: &dyn Predictor| m.predict(frame).map(Applied::Prediction);
         match self {
@@ -109,6 +132,9 @@ impl FittedModel {
             FittedModel::MinMaxScalerModel(m) => m.transform(frame).map(Applied::Transform),
             FittedModel::OneHotEncoderModel(m) => m.transform(frame).map(Applied::Transform),
             FittedModel::ImputerModel(m) => m.transform(frame).map(Applied::Transform),
+            FittedModel::PipelineModel(_) => Err(MlError::Corrupt(
+                "a pipeline model is applied to a table stage by stage, not to one frame".into(),
+            )),
         }
     }
 }

@@ -77,8 +77,10 @@ impl Component for LorenzCurve {
             "an SVG plot of the curves against the line of equality",
         ),
     ];
+    const BILLING: Option<pai_core::UsageClass> = Some(pai_core::UsageClass::LorenzCurve);
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
+        crate::metering::meter_node(ctx, pai_core::UsageClass::LorenzCurve, Self::NAME)?;
         let mut stream = input_batches(ctx, "data")?;
         let schema = stream.schema();
         let mut columns = Vec::with_capacity(self.select_fields.len());

@@ -42,6 +42,7 @@ impl Component for ModelExport {
     const SUMMARY: &'static str = "Export a model to OSS (original format or PMML)";
     const INPUTS: &'static [PortSpec] = MODEL_INPUT;
     const OUTPUTS: &'static [PortSpec] = &[];
+    const BILLING: Option<pai_core::UsageClass> = Some(pai_core::UsageClass::OfflineModel);
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
         let dir = parse_uri("oss_target_path", &self.oss_target_path)?;
@@ -54,7 +55,13 @@ impl Component for ModelExport {
             None => default_name(input),
         };
         let objs = objects(&input.path, self.export_type, &dir, &name)?;
-        write(ctx, &objs, self.overwrite, self.oss_ram_role.as_deref())?;
+        write(
+            ctx,
+            Self::NAME,
+            &objs,
+            self.overwrite,
+            self.oss_ram_role.as_deref(),
+        )?;
         Ok(NodeOutputs::default())
     }
 }

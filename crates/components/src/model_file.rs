@@ -78,8 +78,9 @@ pub struct ModelMeta {
     pub model_sha256: String,
 }
 
-/// A model read back from its artifact.
-#[derive(Debug)]
+/// A model read back from its artifact (also one stage of a pipeline
+/// model).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoadedModel {
     /// The metadata.
     pub meta: ModelMeta,

@@ -99,7 +99,7 @@ pub fn register(
     let (new, files) = describe(meta_path, project, name, input_digest)?;
     let v = store(ctx)?
         .models
-        .register(&new, &files, IfExists::AddVersion)
+        .register(&new, &files, IfExists::AddVersion, None)
         .map_err(store_error)?;
     write_provenance(meta_path, &v)?;
     ctx.log(

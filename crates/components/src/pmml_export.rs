@@ -14,9 +14,10 @@ use crate::fitted_model::FittedModel;
 use crate::frame::ValueType;
 use crate::model_file::{LoadedModel, read_model};
 
-/// The export stage of a fitted model.
-fn stage(model: &FittedModel) -> Stage<'_> {
-    match model {
+/// The export stage of a fitted model (`None` for a pipeline model, whose
+/// stages are exported one by one).
+fn stage(model: &FittedModel) -> Option<Stage<'_>> {
+    Some(match model {
         FittedModel::LogisticRegressionModel(m) => Stage::LogisticRegression(m),
         FittedModel::LinearRegressionModel(m) => Stage::LinearRegression(m),
         FittedModel::LinearSvmModel(m) => Stage::LinearSvm(m),
@@ -29,7 +30,20 @@ fn stage(model: &FittedModel) -> Stage<'_> {
         FittedModel::MinMaxScalerModel(m) => Stage::MinMaxScaler(m),
         FittedModel::OneHotEncoderModel(m) => Stage::OneHotEncoder(m),
         FittedModel::ImputerModel(m) => Stage::Imputer(m),
+        FittedModel::PipelineModel(_) => return None,
+    })
+}
+
+/// The stages of `stages` with pipeline models expanded into theirs.
+fn flatten<'a>(stages: &[&'a LoadedModel]) -> Vec<&'a LoadedModel> {
+    let mut out = Vec::new();
+    for s in stages {
+        match &s.model {
+            FittedModel::PipelineModel(p) => out.extend(p.stages.iter()),
+            _ => out.push(*s),
+        }
     }
+    out
 }
 
 /// The PMML type of a column type.
@@ -46,7 +60,20 @@ fn data_type(ty: ValueType) -> DataType {
 /// the error says why not (a preprocessing stage alone, or parameters PMML
 /// cannot carry).
 pub fn pmml_supported(model: &FittedModel) -> std::result::Result<(), String> {
-    let s = stage(model);
+    let Some(s) = stage(model) else {
+        return match model {
+            FittedModel::PipelineModel(p) => {
+                if p.last().is_some_and(|l| l.model.is_transformer()) {
+                    return Err("this pipeline model has no predictive model last; add one to export it as PMML".into());
+                }
+                let stages: Vec<&LoadedModel> = p.stages.iter().collect();
+                pipeline_to_pmml(&stages)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            _ => Ok(()),
+        };
+    };
     if !s.is_predictor() {
         return Err(format!(
             "`{}` is a preprocessing stage; export it in a pipeline, in front of a predictive model",
@@ -88,24 +115,6 @@ fn label_field(loaded: &LoadedModel) -> Option<LabelField> {
     })
 }
 
-/// The columns a preprocessing model leaves after it has run (the
-/// indicators of a one-hot encoder; the same names otherwise).
-fn produced(model: &FittedModel) -> Vec<String> {
-    match model {
-        FittedModel::OneHotEncoderModel(m) => m
-            .columns
-            .iter()
-            .flat_map(|c| {
-                let keep = c.categories.len().saturating_sub(usize::from(m.drop_last));
-                c.categories[..keep]
-                    .iter()
-                    .map(move |cat| format!("{}_{cat}", c.column))
-            })
-            .collect(),
-        other => other.input_columns(),
-    }
-}
-
 /// Writes a stored predictive model as a PMML 4.4 document, with its
 /// training input schema as the `DataDictionary` and its label as the
 /// target.
@@ -119,9 +128,10 @@ pub fn model_to_pmml(loaded: &LoadedModel) -> Result<String> {
 /// produced, typed as in that stage's training table; the label is the
 /// model's.
 pub fn pipeline_to_pmml(stages: &[&LoadedModel]) -> Result<String> {
+    let stages = flatten(stages);
     let mut inputs: Vec<InputField> = Vec::new();
     let mut made: Vec<String> = Vec::new();
-    for s in stages {
+    for s in &stages {
         for f in &s.meta.input_schema {
             if !made.contains(&f.name) && !inputs.iter().any(|i| i.name == f.name) {
                 inputs.push(InputField {
@@ -130,15 +140,15 @@ pub fn pipeline_to_pmml(stages: &[&LoadedModel]) -> Result<String> {
                 });
             }
         }
-        if !stage(&s.model).is_predictor() {
-            made.extend(produced(&s.model));
+        if s.model.is_transformer() {
+            made.extend(crate::pipeline_model::produced_columns(&s.model));
         }
     }
     let schema = ExportSchema {
         inputs,
         label: stages.last().and_then(|m| label_field(m)),
     };
-    let refs: Vec<Stage<'_>> = stages.iter().map(|s| stage(&s.model)).collect();
+    let refs: Vec<Stage<'_>> = stages.iter().filter_map(|s| stage(&s.model)).collect();
     export(&refs, &schema).map_err(Error::invalid)
 }
 

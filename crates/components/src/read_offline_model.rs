@@ -31,9 +31,11 @@ impl Component for ReadOfflineModel {
         PortType::Model,
         "the model version (`model.meta` + `model.model`, and `model.xml` when stored)",
     )];
+    const BILLING: Option<pai_core::UsageClass> = Some(pai_core::UsageClass::OfflineModel);
 
     fn run(&self, ctx: &RunContext) -> Result<NodeOutputs> {
         let project = project_or_current(ctx, "project", self.project.as_deref())?;
+        crate::metering::meter_node(ctx, pai_core::UsageClass::OfflineModel, Self::NAME)?;
         let v = store(ctx)?
             .models
             .resolve(&project, &self.model_name)

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::{NodeOutputs, PortSpec, Result, RunContext};
+use crate::{NodeOutputs, PortSpec, Result, RunContext, UsageClass};
 
 /// A pipeline component: a typed config (its `params`) plus a runner.
 ///
@@ -17,6 +17,9 @@ pub trait Component {
     const INPUTS: &'static [PortSpec];
     /// The output ports.
     const OUTPUTS: &'static [PortSpec];
+    /// The billable class each run of the component counts one request
+    /// of, if any.
+    const BILLING: Option<UsageClass> = None;
 
     /// Runs the component. Outputs are written below
     /// [`RunContext::output_dir`] and listed in the returned [`NodeOutputs`];
@@ -35,6 +38,9 @@ pub struct ComponentInfo {
     pub inputs: &'static [PortSpec],
     /// The output ports.
     pub outputs: &'static [PortSpec],
+    /// The billable class of each run, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing: Option<UsageClass>,
 }
 
 impl ComponentInfo {
@@ -45,6 +51,7 @@ impl ComponentInfo {
             summary: C::SUMMARY,
             inputs: C::INPUTS,
             outputs: C::OUTPUTS,
+            billing: C::BILLING,
         }
     }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Artifact, Error, Result};
+use crate::{Artifact, Error, Metered, Result, UsageClass, UsageContext};
 
 /// Identity of the run a node belongs to; recorded in model lineage.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -99,6 +99,7 @@ pub struct RunContext {
     pub services: Option<Services>,
     logs: Mutex<Vec<LogLine>>,
     metrics: Mutex<Option<serde_json::Value>>,
+    metered: Mutex<Vec<Metered>>,
 }
 
 impl RunContext {
@@ -123,6 +124,7 @@ impl RunContext {
             services: None,
             logs: Mutex::new(Vec::new()),
             metrics: Mutex::new(None),
+            metered: Mutex::new(Vec::new()),
         }
     }
 
@@ -180,6 +182,41 @@ impl RunContext {
     pub fn set_metrics(&self, metrics: serde_json::Value) {
         if let Ok(mut m) = self.metrics.lock() {
             *m = Some(metrics);
+        }
+    }
+
+    /// Reports a metered operation whose effect is this attempt's outputs
+    /// (a read, an evaluation): the ledger entry is written with the
+    /// node's record, succeeded if and only if the attempt succeeds.
+    pub fn meter(&self, class: UsageClass, operation: &str) {
+        self.push_metered(class, operation, None);
+    }
+
+    fn push_metered(&self, class: UsageClass, operation: &str, outcome: Option<bool>) {
+        if let Ok(mut m) = self.metered.lock() {
+            m.push(Metered {
+                class,
+                operation: operation.to_string(),
+                outcome,
+            });
+        }
+    }
+
+    /// Takes the reported metered operations.
+    pub fn take_metered(&self) -> Vec<Metered> {
+        self.metered
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
+    }
+
+    /// The usage context of this node: its project, pipeline, run and id.
+    pub fn usage_context(&self) -> UsageContext {
+        UsageContext {
+            project: self.run.project.clone(),
+            pipeline: Some(self.run.pipeline.clone()),
+            run_id: Some(self.run.run_id.clone()),
+            node: Some(self.node_id.clone()),
         }
     }
 

@@ -12,6 +12,7 @@ mod failpoint;
 mod names;
 mod port;
 mod state;
+mod usage;
 
 pub use artifact::{Artifact, ArtifactKind};
 pub use component::{Component, ComponentInfo};
@@ -21,6 +22,7 @@ pub use failpoint::failpoint;
 pub use names::{check_model_name, check_node_id, check_pipeline_name, suggest};
 pub use port::{PortSpec, PortType};
 pub use state::{NodeState, RunState};
+pub use usage::{Metered, UsageClass, UsageContext, UsageEntry};
 
 /// The engine's version, recorded in run rows and model metadata.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -10,11 +10,18 @@ mod model;
 mod pipeline;
 mod positions;
 pub mod render;
+mod schedules;
 mod schema;
 mod validate;
+mod vars;
 
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use model::ManifestDoc;
 pub use pipeline::{InputEdge, RetryPolicy, ValidatedNode, ValidatedPipeline};
+pub use schedules::{
+    Catchup, ConcurrencyPolicy, CronSpec, Schedule, ScheduleDoc, ScheduleRetries,
+    ScheduledPipeline, parse_cron, parse_timezone,
+};
 pub use schema::{SCHEMA_ID, manifest_schema};
-pub use validate::{load, validate_str};
+pub use validate::{load, load_scheduled, validate_scheduled, validate_str};
+pub use vars::{Vars, now_vars, slot_vars, substitute};

@@ -64,6 +64,9 @@ pub struct Spec {
     /// The nodes of the pipeline's DAG.
     #[schemars(length(min = 1))]
     pub nodes: Vec<NodeDoc>,
+    /// Cron triggers that run the pipeline periodically (`pai-engine schedule run`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedules: Vec<crate::schedules::ScheduleDoc>,
 }
 
 /// One node: a component with its params and its wiring.

@@ -18,7 +18,9 @@ use crate::diagnostic::{Diagnostic, ManifestError};
 use crate::model::ManifestDoc;
 use crate::pipeline::{InputEdge, RetryPolicy, ValidatedNode, ValidatedPipeline};
 use crate::positions::{Positions, escape};
+use crate::schedules::{Schedule, ScheduledPipeline};
 use crate::schema::{envelope_schema, manifest_schema};
+use crate::vars::Vars;
 
 /// Compiled validators, built once per process.
 struct Validators {
@@ -71,6 +73,8 @@ fn validators() -> &'static Validators {
             ("/spec", "Spec"),
             ("/node", "NodeDoc"),
             ("/retry", "Retry"),
+            ("/schedule", "ScheduleDoc"),
+            ("/schedule_retries", "ScheduleRetries"),
         ] {
             let obj = if def == "#" {
                 Some(&full)
@@ -109,41 +113,57 @@ fn property_names(schema: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Reads and validates a manifest file.
+/// Reads and validates a manifest file; `${...}` variables get the current
+/// time as their slot.
 pub fn load(path: &Path) -> Result<ValidatedPipeline, ManifestError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    load_scheduled(path, None).map(|s| s.pipeline)
+}
+
+/// Reads and validates a manifest file with its schedules; `vars` are
+/// substituted into node params (`None`: the current time as the slot).
+pub fn load_scheduled(
+    path: &Path,
+    vars: Option<&Vars>,
+) -> Result<ScheduledPipeline, ManifestError> {
+    let unreadable = |message: String| {
         ManifestError(vec![Diagnostic {
             file: path.to_path_buf(),
             line: 0,
             column: 0,
             node: None,
             field: None,
-            message: format!("cannot read the manifest: {e}"),
+            message,
         }])
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        ManifestError(vec![Diagnostic {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            node: None,
-            field: None,
-            message: format!("the manifest is not valid UTF-8: {e}"),
-        }])
-    })?;
-    validate_str(path, &text)
+    };
+    let bytes =
+        std::fs::read(path).map_err(|e| unreadable(format!("cannot read the manifest: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| unreadable(format!("the manifest is not valid UTF-8: {e}")))?;
+    validate_scheduled(path, &text, vars)
 }
 
 /// Validates manifest text; `path` is used for messages and to resolve
 /// relative paths.
 pub fn validate_str(path: &Path, text: &str) -> Result<ValidatedPipeline, ManifestError> {
+    validate_scheduled(path, text, None).map(|s| s.pipeline)
+}
+
+/// Validates manifest text with its schedules, substituting `vars` into
+/// node params (`None`: the current time, in the first schedule's
+/// timezone or UTC, as the slot).
+pub fn validate_scheduled(
+    path: &Path,
+    text: &str,
+    vars: Option<&Vars>,
+) -> Result<ScheduledPipeline, ManifestError> {
     let mut v = Checker {
         file: path.to_path_buf(),
         positions: None,
         text,
         diags: Vec::new(),
+        schedules: Vec::new(),
     };
-    let doc: Value = match serde_yaml::from_str(text) {
+    let mut doc: Value = match serde_yaml::from_str(text) {
         Ok(doc) => doc,
         Err(e) => {
             let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
@@ -159,9 +179,13 @@ pub fn validate_str(path: &Path, text: &str) -> Result<ValidatedPipeline, Manife
             return Err(ManifestError(v.diags));
         }
     };
+    v.substitute(&mut doc, vars);
     let result = v.check(&doc);
     match result {
-        Some(p) if v.diags.is_empty() => Ok(p),
+        Some(p) if v.diags.is_empty() => Ok(ScheduledPipeline {
+            pipeline: p,
+            schedules: v.schedules,
+        }),
         _ => {
             v.diags.sort_by_key(|d| (d.line, d.column));
             v.diags.dedup();
@@ -175,6 +199,7 @@ struct Checker<'t> {
     positions: Option<Positions>,
     text: &'t str,
     diags: Vec<Diagnostic>,
+    schedules: Vec<Schedule>,
 }
 
 impl Checker<'_> {
@@ -204,6 +229,53 @@ impl Checker<'_> {
             field,
             message,
         });
+    }
+
+    /// Substitutes run variables into every node's params.
+    fn substitute(&mut self, doc: &mut Value, vars: Option<&Vars>) {
+        let now;
+        let vars = match vars {
+            Some(v) => v,
+            None => {
+                let tz = doc
+                    .pointer("/spec/schedules/0/timezone")
+                    .and_then(Value::as_str)
+                    .and_then(|t| crate::schedules::parse_timezone(t).ok())
+                    .unwrap_or(chrono_tz::UTC);
+                now = crate::vars::now_vars(tz);
+                &now
+            }
+        };
+        let mut errors = Vec::new();
+        if let Some(nodes) = doc.pointer_mut("/spec/nodes").and_then(Value::as_array_mut) {
+            for (i, n) in nodes.iter_mut().enumerate() {
+                if let Some(p) = n.get_mut("params") {
+                    crate::vars::substitute_value(
+                        p,
+                        vars,
+                        &format!("/spec/nodes/{i}/params"),
+                        &mut errors,
+                    );
+                }
+            }
+        }
+        for (pointer, message) in errors {
+            let field = field_of(&pointer);
+            let node = doc
+                .pointer(&format!(
+                    "/spec/nodes/{}/id",
+                    pointer.split('/').nth(3).unwrap_or_default()
+                ))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            self.report(
+                &pointer,
+                false,
+                node.as_deref(),
+                Some(field.clone()),
+                format!("`{field}`: {message}"),
+            );
+        }
     }
 
     fn check(&mut self, doc: &Value) -> Option<ValidatedPipeline> {
@@ -293,6 +365,13 @@ impl Checker<'_> {
         // 3. semantics: ids, wiring, types, cycles
         let raw: Vec<RawNode> = raw_nodes.iter().map(RawNode::of).collect();
         let wiring = self.check_graph(&raw);
+        // 4. schedules: cron, timezone, node names, unique names
+        let ids: Vec<String> = raw.iter().filter_map(|n| n.id.clone()).collect();
+        let (schedules, problems) = crate::schedules::check(doc, &ids);
+        for p in problems {
+            self.report(&p.pointer, false, None, Some(p.field), p.message);
+        }
+        self.schedules = schedules;
         let doc = parsed?;
         let (edges, wired, order) = wiring?;
         self.build(doc, configs, edges, wired, order)
@@ -754,6 +833,8 @@ fn level_of(pointer: &str) -> &'static str {
         ["spec"] => "/spec",
         ["spec", "nodes", _] => "/node",
         ["spec", "nodes", _, "retry"] => "/retry",
+        ["spec", "schedules", _] => "/schedule",
+        ["spec", "schedules", _, "retries"] => "/schedule_retries",
         _ => "?",
     }
 }

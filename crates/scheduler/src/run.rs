@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pai_core::{
-    Artifact, CancelFlag, NodeState, RunContext, RunInfo, RunState, Services, now_rfc3339,
+    Artifact, CancelFlag, NodeState, RunContext, RunInfo, RunState, Services, UsageEntry,
+    now_rfc3339,
 };
 use pai_manifest::ValidatedPipeline;
 use pai_store::{Catalog, NodeRecord, RunRecord};
@@ -31,7 +32,9 @@ pub struct RunOptions {
     pub manifest_path: String,
     /// The git commit and dirty flag of the manifest, if in a repository.
     pub git: Option<(String, bool)>,
-    /// The run's kind (`pipeline`, or a task name).
+    /// The run's kind (`pipeline`, or a task name such as
+    /// `model-combination`). A task may resume from (reuse the outputs
+    /// of) a run of another pipeline; a pipeline only from its own.
     pub kind: String,
 }
 
@@ -79,6 +82,7 @@ struct Attempted {
     error: Option<String>,
     outputs: Vec<Artifact>,
     metrics: Option<serde_json::Value>,
+    usage: Vec<(UsageEntry, chrono::DateTime<chrono::Utc>)>,
     elapsed: Duration,
 }
 
@@ -118,10 +122,23 @@ impl Scheduler {
         pipeline: Arc<ValidatedPipeline>,
         project: String,
         opts: RunOptions,
+        cancel: watch::Receiver<bool>,
+    ) -> Result<RunOutcome, SchedulerError> {
+        self.run_with_id(new_run_id(), pipeline, project, opts, cancel)
+            .await
+    }
+
+    /// Like [`Scheduler::run`], under a run id chosen by the caller (from
+    /// [`new_run_id`]), so that it can be recorded before the run starts.
+    pub async fn run_with_id(
+        &self,
+        run_id: String,
+        pipeline: Arc<ValidatedPipeline>,
+        project: String,
+        opts: RunOptions,
         mut cancel: watch::Receiver<bool>,
     ) -> Result<RunOutcome, SchedulerError> {
         let started = Instant::now();
-        let run_id = new_run_id();
         let n = pipeline.nodes.len();
         let mut records: Vec<NodeRecord> = pipeline
             .nodes
@@ -129,7 +146,7 @@ impl Scheduler {
             .map(|node| NodeRecord::pending(&run_id, &node.id, node.config.info().name))
             .collect();
         if let Some(prev) = &opts.resume_from {
-            self.apply_resume(prev, &pipeline, &mut records)?;
+            self.apply_resume(prev, &pipeline, &mut records, opts.kind != "pipeline")?;
         }
         let (git_commit, git_dirty) = opts
             .git
@@ -283,6 +300,7 @@ impl Scheduler {
                     records[i].attempts = a.attempts;
                     records[i].outputs = a.outputs;
                     records[i].metrics = a.metrics;
+                    records[i].usage = a.usage;
                     let state = if cancelled && a.state != NodeState::Succeeded { NodeState::Cancelled } else { a.state };
                     if state == NodeState::Failed && opts.fail_fast {
                         stopping = true;
@@ -377,6 +395,8 @@ impl Scheduler {
             record.outputs.clear();
         }
         recorder.node(record.clone());
+        // Each metered request is appended once, with this record.
+        record.usage.clear();
         self.observer.on_event(&Event::NodeFinished {
             node: index,
             state,
@@ -390,9 +410,10 @@ impl Scheduler {
         prev: &str,
         pipeline: &ValidatedPipeline,
         records: &mut [NodeRecord],
+        any_pipeline: bool,
     ) -> Result<(), SchedulerError> {
         let old_run = self.catalog.get_run(prev)?;
-        if old_run.pipeline != pipeline.name {
+        if old_run.pipeline != pipeline.name && !any_pipeline {
             return Err(SchedulerError::Resume {
                 run: old_run.id,
                 reason: format!(
@@ -401,7 +422,7 @@ impl Scheduler {
                 ),
             });
         }
-        if old_run.manifest_sha256 != pipeline.sha256 {
+        if old_run.manifest_sha256 != pipeline.sha256 && !any_pipeline {
             tracing::warn!(run = %old_run.id, "the manifest changed since the resumed run; reusing outputs of unchanged node ids");
         }
         let old = self.catalog.node_runs(&old_run.id)?;
@@ -481,6 +502,7 @@ impl NodeJob {
         let node = &self.pipeline.nodes[self.index];
         let started = Instant::now();
         let mut attempt = 0u32;
+        let mut usage = Vec::new();
         loop {
             attempt += 1;
             if attempt > 1 {
@@ -553,6 +575,16 @@ impl NodeJob {
                 (Err(join), false) => Err(format!("the component crashed: {join}")),
             };
             discard(&staging);
+            let at = pai_store::now();
+            for m in ctx.take_metered() {
+                let entry = UsageEntry {
+                    class: m.class,
+                    operation: m.operation,
+                    context: ctx.usage_context(),
+                    succeeded: m.outcome.unwrap_or(result.is_ok()),
+                };
+                usage.push((entry, at));
+            }
             match result {
                 Ok(outputs) => {
                     return Attempted {
@@ -562,6 +594,7 @@ impl NodeJob {
                         error: None,
                         outputs,
                         metrics,
+                        usage: std::mem::take(&mut usage),
                         elapsed: started.elapsed(),
                     };
                 }
@@ -580,6 +613,7 @@ impl NodeJob {
                             error: Some(error),
                             outputs: Vec::new(),
                             metrics,
+                            usage: std::mem::take(&mut usage),
                             elapsed: started.elapsed(),
                         };
                     }
@@ -597,6 +631,7 @@ impl NodeJob {
                                 error: Some("cancelled while waiting to retry".into()),
                                 outputs: Vec::new(),
                                 metrics,
+                                usage: std::mem::take(&mut usage),
                                 elapsed: started.elapsed(),
                             };
                         }

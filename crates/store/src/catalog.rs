@@ -63,6 +63,10 @@ pub struct NodeRecord {
     pub metrics: Option<serde_json::Value>,
     /// The run whose outputs were reused (on `--resume`).
     pub reused_from: Option<String>,
+    /// Metered requests of the node's attempts with their times, appended
+    /// to the usage ledger in the transaction that records the node.
+    #[serde(skip)]
+    pub usage: Vec<(pai_core::UsageEntry, chrono::DateTime<chrono::Utc>)>,
 }
 
 impl NodeRecord {
@@ -81,6 +85,7 @@ impl NodeRecord {
             outputs: Vec::new(),
             metrics: None,
             reused_from: None,
+            usage: Vec::new(),
         }
     }
 }

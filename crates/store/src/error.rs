@@ -37,6 +37,10 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
+    /// A billable operation refused because the month's bill would pass
+    /// the budget.
+    #[error("{0}")]
+    BudgetExceeded(Box<BudgetRefusal>),
     /// A run id that is not in the catalog.
     #[error("no run `{0}` in the catalog; `pai-engine runs list` shows the runs")]
     UnknownRun(String),
@@ -107,4 +111,24 @@ impl StoreError {
             source,
         }
     }
+}
+
+/// Why the budget refused a request.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "budget exceeded: one more `{class}` request ({operation}) would bring {month}'s bill to {would} {currency}, over `budget.monthly_limit` = {limit}; nothing was done. Raise the limit in pai-engine.toml or wait for next month"
+)]
+pub struct BudgetRefusal {
+    /// The class of the refused request.
+    pub class: pai_core::UsageClass,
+    /// The operation.
+    pub operation: String,
+    /// The billing month.
+    pub month: String,
+    /// The bill it would make.
+    pub would: crate::Money,
+    /// The limit.
+    pub limit: crate::Money,
+    /// The currency.
+    pub currency: String,
 }

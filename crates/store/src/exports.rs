@@ -2,7 +2,7 @@
 //! first, refused whole on a conflict, journaled in the catalog while they
 //! write, and rolled back (by the next command) if the writer died.
 
-use crate::{OssUri, Store, StoreError};
+use crate::{Meter, OssUri, Store, StoreError};
 
 /// One object of an export.
 #[derive(Debug, Clone)]
@@ -18,15 +18,26 @@ impl Store {
     /// fails the export before anything is written, and a racing export
     /// that creates the first object first wins: the loser writes nothing.
     /// Each object is written atomically; the unit is journaled so that a
-    /// crash midway leaves nothing of a fresh export once recovered.
+    /// crash midway leaves nothing of a fresh export once recovered. A
+    /// `meter` is checked against the budget before anything is written
+    /// and recorded in the transaction that completes the export.
     pub fn export(
         &self,
         objects: &[ExportObject],
         overwrite: bool,
         role: Option<&str>,
+        meter: Option<&Meter<'_>>,
     ) -> Result<(), StoreError> {
         for o in objects {
             crate::roles::authorize(&self.config, &o.uri, crate::roles::Access::Write, role)?;
+        }
+        if let Some(m) = meter {
+            self.usage.check_budget(
+                m.billing,
+                m.entry.class,
+                &m.entry.operation,
+                crate::usage::now(),
+            )?;
         }
         let mut fresh = Vec::new();
         for o in objects {
@@ -49,12 +60,21 @@ impl Store {
                 for uri in written.iter().filter(|u| fresh.contains(&u.to_string())) {
                     let _ = self.oss.delete(uri, role);
                 }
-                self.models.catalog().end_export(journal)?;
+                self.models.catalog().end_export(journal, None)?;
                 return Err(e);
             }
             written.push(&o.uri);
         }
-        self.models.catalog().end_export(journal)
+        if let Err(e) = self.models.catalog().end_export(journal, meter) {
+            // Refused by the budget at the last moment (a racing request
+            // took the room): undo, so that nothing is half-done.
+            for uri in written.iter().filter(|u| fresh.contains(&u.to_string())) {
+                let _ = self.oss.delete(uri, role);
+            }
+            self.models.catalog().end_export(journal, None)?;
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Rolls back exports whose writer died: deletes the objects they
@@ -76,7 +96,7 @@ impl Store {
                 pid,
                 "rolled back an export whose writer died"
             );
-            self.models.catalog().end_export(id)?;
+            self.models.catalog().end_export(id, None)?;
             rolled += 1;
         }
         Ok(rolled)

@@ -6,6 +6,7 @@
 //! output goes through, the OfflineModels of each project, and the OSS
 //! buckets with their RAM roles.
 
+mod billing;
 mod catalog;
 mod config;
 mod error;
@@ -13,14 +14,22 @@ mod exports;
 pub mod fsutil;
 mod model_catalog;
 mod models;
+mod money;
 mod oss;
 mod oss_uri;
 mod roles;
+mod schedules;
+mod services;
 mod sqlite;
 mod sqlite_models;
+mod sqlite_schedules;
+mod sqlite_services;
+mod sqlite_usage;
 mod store;
+mod usage;
 mod workspace;
 
+pub use billing::{Billing, Price};
 pub use catalog::{Catalog, NodeRecord, RunRecord};
 pub use config::{
     BillingConfig, BucketConfig, BucketKind, BudgetConfig, Config, DecimalText, PriceConfig,
@@ -30,9 +39,18 @@ pub use error::StoreError;
 pub use exports::ExportObject;
 pub use model_catalog::{IfExists, ModelCatalog, ModelVersion, NewModelVersion};
 pub use models::{ModelFile, ModelRef, ModelStore};
+pub use money::Money;
 pub use oss::{ObjectEntry, Oss};
 pub use oss_uri::{OssUri, check_bucket, check_key};
 pub use roles::{Access, authorize};
+pub use schedules::{
+    ClaimOutcome, FireRecord, FireUpdate, NewFire, RegisterSchedule, ScheduleCatalog, ScheduleRow,
+};
+pub use services::{
+    DesiredState, ServiceCatalog, ServiceRecord, ServiceState, ServiceVersionRecord,
+};
 pub use sqlite::SqliteCatalog;
+pub use sqlite_usage::{Meter, succeeded_by_class};
 pub use store::Store;
+pub use usage::{Bill, ClassBill, CountRow, LedgerRow, ProjectBill, UsageLedger, estimate, now};
 pub use workspace::Workspace;

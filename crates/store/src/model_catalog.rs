@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::StoreError;
+use crate::{Meter, StoreError};
 
 /// One immutable version of an OfflineModel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,11 +70,14 @@ pub trait ModelCatalog: Send + Sync {
     /// In one transaction: checks `if_exists`, assigns the next version,
     /// calls `place(version)` (which moves the files into place) and
     /// records the version. If `place` fails or the process dies before
-    /// the commit, no version is recorded.
+    /// the commit, no version is recorded. A `meter` is checked against
+    /// the budget before `place` and appended to the usage ledger in the
+    /// same transaction.
     fn commit_model_version(
         &self,
         new: &NewModelVersion,
         if_exists: IfExists,
+        meter: Option<&Meter<'_>>,
         place: &mut dyn FnMut(u32) -> Result<(), StoreError>,
     ) -> Result<ModelVersion, StoreError>;
     /// Every version of a model, oldest first (empty when unknown).
@@ -85,8 +88,10 @@ pub trait ModelCatalog: Send + Sync {
     /// Records an export about to write `objects` (addresses that did not
     /// exist before); returns the journal id.
     fn begin_export(&self, objects: &[String]) -> Result<i64, StoreError>;
-    /// Marks an export complete: its objects stay.
-    fn end_export(&self, id: i64) -> Result<(), StoreError>;
+    /// Marks an export complete: its objects stay. A `meter` is checked
+    /// against the budget and appended to the usage ledger in the same
+    /// transaction; when the budget refuses, the export stays pending.
+    fn end_export(&self, id: i64, meter: Option<&Meter<'_>>) -> Result<(), StoreError>;
     /// Exports begun and never ended: `(id, objects, pid)`.
     fn pending_exports(&self) -> Result<Vec<(i64, Vec<String>, u32)>, StoreError>;
 }

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::Meter;
 use crate::model_catalog::{IfExists, ModelCatalog, ModelVersion, NewModelVersion};
 use crate::{StoreError, fsutil};
 
@@ -102,6 +103,7 @@ impl ModelStore {
         new: &NewModelVersion,
         files: &[ModelFile],
         if_exists: IfExists,
+        meter: Option<&Meter<'_>>,
     ) -> Result<ModelVersion, StoreError> {
         pai_core::check_model_name("project", &new.project).map_err(StoreError::Invalid)?;
         pai_core::check_model_name("OfflineModel", &new.name).map_err(StoreError::Invalid)?;
@@ -112,7 +114,7 @@ impl ModelStore {
         let result = staged.and_then(|()| {
             pai_core::failpoint("model:staged");
             self.catalog
-                .commit_model_version(new, if_exists, &mut |version| {
+                .commit_model_version(new, if_exists, meter, &mut |version| {
                     let target = dir.join(format!("v{version}"));
                     if target.exists() {
                         // Left by a process that died before its commit:
@@ -131,13 +133,15 @@ impl ModelStore {
     }
 
     /// Copies a version to `dest_project/target` as a new model or, with
-    /// `overwrite`, as the new latest version of an existing one.
+    /// `overwrite`, as the new latest version of an existing one; a
+    /// `meter` is recorded with the new version.
     pub fn copy(
         &self,
         source: &ModelVersion,
         dest_project: &str,
         target: &str,
         overwrite: bool,
+        meter: Option<&Meter<'_>>,
     ) -> Result<ModelVersion, StoreError> {
         if source.project == dest_project && source.name == target {
             return Err(StoreError::Model(format!(
@@ -167,7 +171,7 @@ impl ModelStore {
         } else {
             IfExists::Refuse
         };
-        self.register(&new, &files, if_exists)
+        self.register(&new, &files, if_exists, meter)
     }
 
     /// Every version of a model, oldest first; an unknown model or project
@@ -310,6 +314,7 @@ mod tests {
                 &new("dev", "churn"),
                 &files(dir.path(), "a"),
                 IfExists::AddVersion,
+                None,
             )
             .unwrap();
         let v2 = s
@@ -317,6 +322,7 @@ mod tests {
                 &new("dev", "churn"),
                 &files(dir.path(), "b"),
                 IfExists::AddVersion,
+                None,
             )
             .unwrap();
         assert_eq!((v1.version, v2.version), (1, 2));
@@ -338,23 +344,29 @@ mod tests {
         assert!(s.resolve("dev", "../x").is_err());
         assert!(s.resolve("dev", "churn@0").is_err());
 
-        let c = s.copy(&v1, "prod", "churn", false).unwrap();
+        let c = s.copy(&v1, "prod", "churn", false, None).unwrap();
         assert_eq!(c.reference(), "prod/churn@1");
         assert_eq!(c.copied_from.as_deref(), Some("dev/churn@1"));
         assert_eq!(
             std::fs::read_to_string(s.file(&c, "meta")).unwrap(),
             "meta a"
         );
-        let e = s.copy(&v2, "prod", "churn", false).unwrap_err().to_string();
+        let e = s
+            .copy(&v2, "prod", "churn", false, None)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("already exists") && e.contains("overwrite"),
             "{e}"
         );
         assert_eq!(s.resolve("prod", "churn").unwrap().version, 1);
-        let c2 = s.copy(&v2, "prod", "churn", true).unwrap();
+        let c2 = s.copy(&v2, "prod", "churn", true, None).unwrap();
         assert_eq!(c2.version, 2);
         assert_eq!(s.versions("prod", "churn").unwrap().len(), 2);
-        let e = s.copy(&v2, "dev", "churn", true).unwrap_err().to_string();
+        let e = s
+            .copy(&v2, "dev", "churn", true, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("onto itself"), "{e}");
         assert!(
             !dir.path()
@@ -374,6 +386,7 @@ mod tests {
                 &new("dev", "m"),
                 &files(dir.path(), "a"),
                 IfExists::AddVersion,
+                None,
             )
             .unwrap();
         let wins: usize = std::thread::scope(|sc| {
@@ -382,7 +395,7 @@ mod tests {
                     let path = dir.path().to_path_buf();
                     let v1 = v1.clone();
                     sc.spawn(move || {
-                        usize::from(store(&path).copy(&v1, "prod", "m", false).is_ok())
+                        usize::from(store(&path).copy(&v1, "prod", "m", false, None).is_ok())
                     })
                 })
                 .collect();
@@ -404,6 +417,7 @@ mod tests {
                 &new("dev", "m"),
                 &files(dir.path(), "a"),
                 IfExists::AddVersion,
+                None,
             )
             .unwrap();
         assert_eq!(v.version, 1);

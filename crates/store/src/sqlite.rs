@@ -123,6 +123,7 @@ fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<NodeRecord> {
             .transpose()
             .map_err(bad)?,
         reused_from: r.get(11)?,
+        usage: Vec::new(),
     })
 }
 
@@ -212,6 +213,9 @@ impl Catalog for SqliteCatalog {
                     n.metrics.as_ref().map(|m| m.to_string()),
                     n.reused_from
                 ])?;
+                for (entry, at) in &n.usage {
+                    crate::sqlite_usage::record_in_tx(&tx, entry, *at)?;
+                }
             }
             for (run, node, line) in logs {
                 let mut stmt = tx.prepare_cached(

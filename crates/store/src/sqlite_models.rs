@@ -4,7 +4,8 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::model_catalog::{IfExists, ModelCatalog, ModelVersion, NewModelVersion};
-use crate::{SqliteCatalog, StoreError};
+use crate::sqlite_usage::meter_in_tx;
+use crate::{Meter, SqliteCatalog, StoreError};
 
 const COLS: &str =
     "project, name, version, class, formats, created_at, lineage, metrics, copied_from";
@@ -34,9 +35,11 @@ impl ModelCatalog for SqliteCatalog {
         &self,
         new: &NewModelVersion,
         if_exists: IfExists,
+        meter: Option<&Meter<'_>>,
         place: &mut dyn FnMut(u32) -> Result<(), StoreError>,
     ) -> Result<ModelVersion, StoreError> {
         let mut placed: Option<Result<(), StoreError>> = None;
+        let mut refused: Option<StoreError> = None;
         let created_at = pai_core::now_rfc3339();
         let row = self.with(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -52,6 +55,10 @@ impl ModelCatalog for SqliteCatalog {
                 return Ok(Err(latest));
             }
             let version = latest.unwrap_or(0) + 1;
+            if let Err(e) = meter_in_tx(&tx, meter)? {
+                refused = Some(e);
+                return Ok(Err(None));
+            }
             let result = place(version);
             let ok = result.is_ok();
             placed = Some(result);
@@ -92,8 +99,8 @@ impl ModelCatalog for SqliteCatalog {
                 "OfflineModel `{}/{}` already exists (latest version {latest}); set `overwrite: true` (or pass `--overwrite`) to add the copy as its new latest version",
                 new.project, new.name
             ))),
-            Err(None) => Err(match placed {
-                Some(Err(e)) => e,
+            Err(None) => Err(match (refused, placed) {
+                (Some(e), _) | (None, Some(Err(e))) => e,
                 _ => StoreError::Model("placing the model files failed".into()),
             }),
         }
@@ -134,11 +141,16 @@ impl ModelCatalog for SqliteCatalog {
         })
     }
 
-    fn end_export(&self, id: i64) -> Result<(), StoreError> {
+    fn end_export(&self, id: i64, meter: Option<&Meter<'_>>) -> Result<(), StoreError> {
         self.with(|conn| {
-            conn.execute("DELETE FROM export_journal WHERE id = ?1", [id])
-                .map(|_| ())
-        })
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            if let Err(e) = meter_in_tx(&tx, meter)? {
+                return Ok(Err(e));
+            }
+            tx.execute("DELETE FROM export_journal WHERE id = ?1", [id])?;
+            tx.commit()?;
+            Ok(Ok(()))
+        })?
     }
 
     fn pending_exports(&self) -> Result<Vec<(i64, Vec<String>, u32)>, StoreError> {

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod dry_run;
 pub mod info;
 pub mod models;
 pub mod oss;

@@ -248,6 +248,17 @@ fn lineage_of(m: &ModelVersion) -> String {
     format!("{}/{}", field("run_id"), field("node"))
 }
 
+/// An OfflineModel request made from the command line, charged to
+/// `project`.
+fn cli_entry(project: &str, operation: &str) -> pai_core::UsageEntry {
+    pai_core::UsageEntry {
+        class: pai_core::UsageClass::OfflineModel,
+        operation: operation.to_string(),
+        context: pai_core::UsageContext::cli(project),
+        succeeded: true,
+    }
+}
+
 fn copy(
     store: &Store,
     project: &str,
@@ -259,7 +270,10 @@ fn copy(
     pai_core::check_model_name("project", dest).map_err(anyhow::Error::msg)?;
     pai_core::check_model_name("OfflineModel", target).map_err(anyhow::Error::msg)?;
     let source = store.models.resolve(project, model)?;
-    let copy = store.models.copy(&source, dest, target, overwrite)?;
+    let entry = cli_entry(project, "models copy");
+    let copy = store.metered(&entry, |m| {
+        store.models.copy(&source, dest, target, overwrite, Some(m))
+    })?;
     println!("copied {} to {}", source.reference(), copy.reference());
     Ok(())
 }
@@ -285,7 +299,8 @@ fn export(
     };
     let objects =
         pai_components::export::objects(&store.models.file(&v, "meta"), format, &dir, name)?;
-    store.export(&objects, overwrite, role)?;
+    let entry = cli_entry(project, "models export");
+    store.metered(&entry, |m| store.export(&objects, overwrite, role, Some(m)))?;
     for o in &objects {
         println!("exported {}", o.uri);
     }

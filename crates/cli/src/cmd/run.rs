@@ -30,6 +30,11 @@ pub struct Args {
     /// How many nodes may run at once (overrides `spec.parallelism`).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     parallelism: Option<u32>,
+    /// Print the plan — the nodes it would run and the billable requests
+    /// with their estimated cost given this month's usage — and change
+    /// nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Runs a manifest; exit status 0 on success, 1 on failure, 130 on cancel.
@@ -52,6 +57,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         || std::thread::available_parallelism().map_or(2, |n| n.get()),
         |p| p as usize,
     );
+    if args.dry_run {
+        let store = pai_store::Store::open(&ws)?;
+        let reused = match &args.resume {
+            Some(id) => super::dry_run::succeeded_nodes(catalog.as_ref(), id)?,
+            None => Default::default(),
+        };
+        return super::dry_run::print_plan(&store, &pipeline, &project, &reused);
+    }
     let manifest_path = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
     let opts = RunOptions {
         parallelism,

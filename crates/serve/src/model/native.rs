@@ -1,0 +1,280 @@
+//! The `pai-pipeline` processor: a model in the engine's native format
+//! (`.meta` + `.model`), a single stage or a pipeline model. Rows become
+//! an Arrow record batch typed by the model's recorded input schema and
+//! are scored by `pai_components::scoring::score_batch`, the function the
+//! batch `predict` component uses, so the answers equal `predict`'s: the
+//! columns it adds (`prediction_result`, `prediction_detail`, the detail
+//! answered as a JSON object), or the transformed table of a
+//! preprocessing model. A missing field is a null, as `predict` reads it.
+//!
+//! A logistic regression, alone or after standard-scaler stages, is scored
+//! by the direct [`LinearPlan`] instead, once a load-time check has shown
+//! that it answers exactly as `score_batch` does.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+};
+use arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
+use pai_components::frame::ValueType;
+use pai_components::model_file::LoadedModel;
+use pai_components::scoring::{ScoreOptions, score_batch};
+
+use super::linear::LinearPlan;
+use super::{
+    FieldKind, InputBatch, InputColumn, InputField, OutputBatch, OutputColumn, OutputField,
+    OutputKind, ServingModel, probe_batch,
+};
+
+/// The column `predict` writes the prediction to.
+pub const PREDICTION_COL: &str = "prediction_result";
+/// The column `predict` writes the per-row detail to.
+pub const DETAIL_COL: &str = "prediction_detail";
+
+/// A native model ready to serve.
+pub struct NativeServing {
+    loaded: LoadedModel,
+    schema: Arc<Schema>,
+    inputs: Vec<InputField>,
+    outputs: Vec<OutputField>,
+    /// The direct path, when the model has that shape and passed the check.
+    plan: Option<LinearPlan>,
+}
+
+impl NativeServing {
+    /// Wraps a loaded model and scores a probe row to learn (and check)
+    /// its outputs.
+    pub fn new(loaded: LoadedModel) -> Result<Self, String> {
+        let inputs: Vec<InputField> = loaded
+            .meta
+            .input_schema
+            .iter()
+            .map(|f| InputField {
+                name: f.name.clone(),
+                kind: match f.ty {
+                    ValueType::Int64 => FieldKind::Integer,
+                    ValueType::Float64 => FieldKind::Number,
+                    ValueType::Bool => FieldKind::Boolean,
+                    ValueType::String => FieldKind::Text,
+                },
+            })
+            .collect();
+        let schema = Arc::new(Schema::new(
+            inputs
+                .iter()
+                .map(|f| {
+                    let dt = match f.kind {
+                        FieldKind::Integer => DataType::Int64,
+                        FieldKind::Number => DataType::Float64,
+                        FieldKind::Boolean => DataType::Boolean,
+                        FieldKind::Text => DataType::Utf8,
+                    };
+                    Field::new(&f.name, dt, true)
+                })
+                .collect::<Vec<_>>(),
+        ));
+        let mut me = NativeServing {
+            loaded,
+            schema,
+            inputs,
+            outputs: Vec::new(),
+            plan: None,
+        };
+        let probe = me.score_batch(&probe_batch(&me.inputs))?;
+        me.outputs = probe
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| OutputField {
+                name: f.name().clone(),
+                kind: match f.data_type() {
+                    _ if f.name() == DETAIL_COL => OutputKind::Json,
+                    DataType::Int64 => OutputKind::Integer,
+                    DataType::Boolean => OutputKind::Boolean,
+                    DataType::Utf8 => OutputKind::Text,
+                    _ => OutputKind::Number,
+                },
+            })
+            .collect();
+        me.plan = me.checked_plan();
+        Ok(me)
+    }
+
+    /// The direct path of this model, if it has one that answers exactly
+    /// as the general path on check rows: the probe row and rows spread
+    /// around each scaler's mean.
+    fn checked_plan(&self) -> Option<LinearPlan> {
+        let [label, detail] = self.outputs.as_slice() else {
+            return None;
+        };
+        if label.name != PREDICTION_COL || detail.name != DETAIL_COL || detail.kind != OutputKind::Json
+        {
+            return None;
+        }
+        let plan = LinearPlan::new(&self.loaded, &self.inputs, label.kind)?;
+        let batch = check_batch(&self.loaded, &self.inputs);
+        let fast = plan.score(&batch)?;
+        match self.score_general(&batch) {
+            Ok(general) if general == fast => Some(plan),
+            _ => {
+                tracing::warn!("the direct scoring path disagrees with `score_batch`; not used");
+                None
+            }
+        }
+    }
+
+    /// Scores `batch` through `score_batch` (the general path).
+    fn score_general(&self, batch: &InputBatch) -> Result<OutputBatch, String> {
+        let table = self.score_batch(batch)?;
+        if table.num_columns() != self.outputs.len() {
+            return Err(format!(
+                "the model answered {} columns where its check answered {}",
+                table.num_columns(),
+                self.outputs.len()
+            ));
+        }
+        let columns = table
+            .columns()
+            .iter()
+            .zip(&self.outputs)
+            .map(|(a, o)| output_column(a, o.kind))
+            .collect();
+        Ok(OutputBatch {
+            rows: batch.rows,
+            columns,
+        })
+    }
+
+    /// Whether requests are scored by the direct path.
+    pub fn has_direct_path(&self) -> bool {
+        self.plan.is_some()
+    }
+
+    /// The record batch of `batch`, typed by the model's input schema.
+    fn record_batch(&self, batch: &InputBatch) -> Result<RecordBatch, String> {
+        let arrays: Vec<ArrayRef> = batch
+            .columns
+            .iter()
+            .map(|c| -> ArrayRef {
+                match c {
+                    InputColumn::Number(v) => Arc::new(Float64Array::from(v.clone())),
+                    InputColumn::Integer(v) => Arc::new(Int64Array::from(v.clone())),
+                    InputColumn::Boolean(v) => Arc::new(BooleanArray::from(v.clone())),
+                    InputColumn::Text(v) => {
+                        Arc::new(v.iter().map(Option::as_deref).collect::<StringArray>())
+                    }
+                }
+            })
+            .collect();
+        let opts = arrow::array::RecordBatchOptions::new().with_row_count(Some(batch.rows));
+        RecordBatch::try_new_with_options(self.schema.clone(), arrays, &opts)
+            .map_err(|e| format!("cannot build the input table: {e}"))
+    }
+
+    /// Scores `batch` into the table `predict` writes with no reserved
+    /// columns: the prediction and its detail, or the transformed table.
+    fn score_batch(&self, batch: &InputBatch) -> Result<RecordBatch, String> {
+        let table = self.record_batch(batch)?;
+        let opts = ScoreOptions {
+            reserved_cols: Some(Vec::new()),
+            ..ScoreOptions::default()
+        };
+        score_batch(&self.loaded, &table, &opts).map_err(|e| e.to_string())
+    }
+}
+
+/// Check rows for a direct path: 64 rows of deterministic pseudo-random
+/// values, spread over several standard deviations around each scaled
+/// column's mean (around 0 for the others), with exact zeros in the first.
+fn check_batch(loaded: &LoadedModel, inputs: &[InputField]) -> InputBatch {
+    const ROWS: usize = 64;
+    let mut centre = vec![(0.0, 1.0); inputs.len()];
+    if let pai_components::fitted_model::FittedModel::PipelineModel(p) = &loaded.model {
+        for stage in &p.stages {
+            if let pai_components::fitted_model::FittedModel::StandardScalerModel(s) = &stage.model
+            {
+                for ((name, &m), &sc) in s.columns.iter().zip(&s.means).zip(&s.scales) {
+                    if let Some(i) = inputs.iter().position(|f| &f.name == name) {
+                        centre[i] = (m, sc);
+                    }
+                }
+            }
+        }
+    }
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let columns = centre
+        .iter()
+        .map(|&(m, s)| {
+            InputColumn::Number(
+                (0..ROWS)
+                    .map(|r| {
+                        let u = next();
+                        Some(if r == 0 { 0.0 } else { m + (u - 0.5) * 8.0 * s })
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    InputBatch {
+        rows: ROWS,
+        columns,
+    }
+}
+
+/// Converts one scored column for the answer.
+pub(crate) fn output_column(array: &ArrayRef, kind: OutputKind) -> OutputColumn {
+    let n = array.len();
+    match kind {
+        OutputKind::Json | OutputKind::Text => {
+            let text: Vec<Option<String>> = match array.as_string_opt::<i32>() {
+                Some(s) => s.iter().map(|v| v.map(str::to_string)).collect(),
+                None => vec![None; n],
+            };
+            if kind == OutputKind::Json {
+                OutputColumn::Json(text)
+            } else {
+                OutputColumn::Text(text)
+            }
+        }
+        OutputKind::Integer => OutputColumn::Integer(match array.as_primitive_opt::<Int64Type>() {
+            Some(a) => a.iter().collect(),
+            None => vec![None; n],
+        }),
+        OutputKind::Boolean => OutputColumn::Boolean(match array.as_boolean_opt() {
+            Some(a) => a.iter().collect(),
+            None => vec![None; n],
+        }),
+        OutputKind::Number => OutputColumn::Number(match array.as_primitive_opt::<Float64Type>() {
+            Some(a) => a.iter().map(|v| v.filter(|x| !x.is_nan())).collect(),
+            None => vec![None; n],
+        }),
+    }
+}
+
+impl ServingModel for NativeServing {
+    fn platform(&self) -> &'static str {
+        "pai-pipeline"
+    }
+
+    fn inputs(&self) -> &[InputField] {
+        &self.inputs
+    }
+
+    fn outputs(&self) -> &[OutputField] {
+        &self.outputs
+    }
+
+    fn score(&self, batch: &InputBatch) -> Result<OutputBatch, String> {
+        if let Some(out) = self.plan.as_ref().and_then(|p| p.score(batch)) {
+            return Ok(out);
+        }
+        self.score_general(batch)
+    }
+}
