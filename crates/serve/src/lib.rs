@@ -25,6 +25,7 @@ pub mod predict;
 pub mod reconcile;
 pub mod registry;
 pub mod rows;
+mod rows_fast;
 pub mod server;
 pub mod status;
 pub mod token;

@@ -19,6 +19,9 @@ pub fn parse_rows(
     index: &FieldIndex,
     eas_defaults: bool,
 ) -> Result<InputBatch, String> {
+    if let Some(batch) = crate::rows_fast::parse_numeric_rows(body, fields, index, eas_defaults) {
+        return Ok(batch);
+    }
     let mut columns: Vec<InputColumn> = fields
         .iter()
         .map(|f| InputColumn::with_capacity(f.kind, 1))

@@ -227,15 +227,17 @@ impl Driver {
         source: &mut dyn ScheduleSource,
         now: DateTime<Utc>,
     ) -> Result<(), TriggerError> {
+        // due slots first (the claim itself checks the lease), so that a
+        // file poll or lease renewal falling on a slot does not delay it
+        if self.leader {
+            self.step(now)?;
+        }
         if now >= self.next_poll {
             self.poll(source, now)?;
             self.next_poll = now + delta(self.cfg.poll);
         }
         if now >= self.next_lease {
             self.lease(now)?;
-        }
-        if self.leader {
-            self.step(now)?;
         }
         self.flush()
     }

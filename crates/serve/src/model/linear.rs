@@ -46,11 +46,12 @@ impl LinearPlan {
     /// The plan of `loaded` over `inputs` (the model's input fields, all
     /// numbers), whose prediction column is of kind `label_kind`; `None`
     /// when the model is of another shape.
-    pub fn new(loaded: &LoadedModel, inputs: &[InputField], label_kind: OutputKind) -> Option<Self> {
-        if inputs
-            .iter()
-            .any(|f| f.kind != super::FieldKind::Number)
-        {
+    pub fn new(
+        loaded: &LoadedModel,
+        inputs: &[InputField],
+        label_kind: OutputKind,
+    ) -> Option<Self> {
+        if inputs.iter().any(|f| f.kind != super::FieldKind::Number) {
             return None;
         }
         let stages: Vec<&LoadedModel> = match &loaded.model {
@@ -123,10 +124,11 @@ impl LinearPlan {
         })
     }
 
-    /// Scores `batch` into the prediction and detail columns; `None` when
-    /// a row needs the general path (a missing feature value, or a
-    /// non-finite value on the way).
-    pub fn score(&self, batch: &InputBatch) -> Option<OutputBatch> {
+    /// Scores every row of `batch`, calling `each` with the predicted
+    /// class code and the class probabilities; `None` when a row needs the
+    /// general path (a missing feature value, or a non-finite value on the
+    /// way).
+    fn each_row(&self, batch: &InputBatch, mut each: impl FnMut(usize, &[f64])) -> Option<()> {
         let cols: Vec<&[Option<f64>]> = batch
             .columns
             .iter()
@@ -135,14 +137,10 @@ impl LinearPlan {
                 _ => None,
             })
             .collect::<Option<_>>()?;
-        let n = batch.rows;
-        let mut labels = self.labels.empty_like(n);
-        let mut details: Vec<Option<String>> = Vec::with_capacity(n);
         let mut x = vec![0.0; self.terms.len()];
         let mut z = vec![0.0; self.weights.len()];
         let mut p = vec![0.0; self.classes];
-        let mut text = Vec::with_capacity(16 + 24 * self.classes);
-        for row in 0..n {
+        for row in 0..batch.rows {
             for (xi, t) in x.iter_mut().zip(&self.terms) {
                 let mut v = cols.get(t.input)?.get(row).copied().flatten()?;
                 for &(m, s) in &t.steps {
@@ -161,15 +159,67 @@ impl LinearPlan {
                 *zk = acc;
             }
             let code = self.probabilities(&z, &mut p)?;
+            each(code, &p);
+        }
+        Some(())
+    }
+
+    /// Scores `batch` into the prediction and detail columns; `None` when
+    /// a row needs the general path.
+    pub fn score(&self, batch: &InputBatch) -> Option<OutputBatch> {
+        let mut labels = self.labels.empty_like(batch.rows);
+        let mut details: Vec<Option<String>> = Vec::with_capacity(batch.rows);
+        let mut text = Vec::with_capacity(16 + 24 * self.classes);
+        let mut utf8 = true;
+        self.each_row(batch, |code, p| {
             self.labels.push_from(code, &mut labels);
             text.clear();
-            self.write_detail(&p, &mut text);
-            details.push(Some(String::from_utf8(text.clone()).ok()?));
-        }
-        Some(OutputBatch {
-            rows: n,
+            self.write_detail(p, &mut text);
+            match String::from_utf8(text.clone()) {
+                Ok(t) => details.push(Some(t)),
+                Err(_) => utf8 = false,
+            }
+        })?;
+        utf8.then_some(OutputBatch {
+            rows: batch.rows,
             columns: vec![labels, OutputColumn::Json(details)],
         })
+    }
+
+    /// Scores `batch` and appends the EAS answer to `buf`: the bytes
+    /// [`crate::rows::write_rows`] writes for [`LinearPlan::score`]'s
+    /// columns named `names` (the prediction and detail columns). `None`
+    /// (and `buf` as it was) when a row needs the general path.
+    pub fn write_answer(
+        &self,
+        batch: &InputBatch,
+        names: &[Vec<u8>; 2],
+        buf: &mut Vec<u8>,
+    ) -> Option<()> {
+        let len = buf.len();
+        buf.push(b'[');
+        let mut first = true;
+        let done = self.each_row(batch, |code, p| {
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            buf.push(b'{');
+            buf.extend_from_slice(&names[0]);
+            buf.push(b':');
+            crate::rows::write_value(&self.labels, code, buf);
+            buf.push(b',');
+            buf.extend_from_slice(&names[1]);
+            buf.push(b':');
+            self.write_detail(p, buf);
+            buf.push(b'}');
+        });
+        if done.is_none() {
+            buf.truncate(len);
+            return None;
+        }
+        buf.push(b']');
+        Some(())
     }
 
     /// Each class's probability from the scores `z` (the computation of

@@ -201,6 +201,14 @@ pub trait ServingModel: Send + Sync {
     fn outputs(&self) -> &[OutputField];
     /// Scores every row; an error is the data's fault and says why.
     fn score(&self, batch: &InputBatch) -> Result<OutputBatch, String>;
+
+    /// Scores every row and appends the EAS answer to `buf` — exactly the
+    /// bytes [`crate::rows::write_rows`] writes for [`ServingModel::score`]'s
+    /// result — when the model has a direct path for `batch`. `None` (and
+    /// `buf` unchanged) otherwise: the caller then uses `score`.
+    fn write_answer(&self, _batch: &InputBatch, _buf: &mut Vec<u8>) -> Option<()> {
+        None
+    }
 }
 
 /// Input field names to their positions, for request parsing.

@@ -40,6 +40,8 @@ pub struct NativeServing {
     outputs: Vec<OutputField>,
     /// The direct path, when the model has that shape and passed the check.
     plan: Option<LinearPlan>,
+    /// The output names as the EAS answer spells them (JSON strings).
+    names: [Vec<u8>; 2],
 }
 
 impl NativeServing {
@@ -80,6 +82,7 @@ impl NativeServing {
             inputs,
             outputs: Vec::new(),
             plan: None,
+            names: [json_name(PREDICTION_COL), json_name(DETAIL_COL)],
         };
         let probe = me.score_batch(&probe_batch(&me.inputs))?;
         me.outputs = probe
@@ -108,7 +111,9 @@ impl NativeServing {
         let [label, detail] = self.outputs.as_slice() else {
             return None;
         };
-        if label.name != PREDICTION_COL || detail.name != DETAIL_COL || detail.kind != OutputKind::Json
+        if label.name != PREDICTION_COL
+            || detail.name != DETAIL_COL
+            || detail.kind != OutputKind::Json
         {
             return None;
         }
@@ -228,6 +233,11 @@ fn check_batch(loaded: &LoadedModel, inputs: &[InputField]) -> InputBatch {
     }
 }
 
+/// A column name as a JSON string.
+fn json_name(name: &str) -> Vec<u8> {
+    serde_json::to_vec(name).unwrap_or_else(|_| b"\"\"".to_vec())
+}
+
 /// Converts one scored column for the answer.
 pub(crate) fn output_column(array: &ArrayRef, kind: OutputKind) -> OutputColumn {
     let n = array.len();
@@ -276,5 +286,9 @@ impl ServingModel for NativeServing {
             return Ok(out);
         }
         self.score_general(batch)
+    }
+
+    fn write_answer(&self, batch: &InputBatch, buf: &mut Vec<u8>) -> Option<()> {
+        self.plan.as_ref()?.write_answer(batch, &self.names, buf)
     }
 }

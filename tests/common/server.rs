@@ -1,0 +1,149 @@
+//! A running `pai-engine serve` for the end-to-end tests, raw HTTP calls
+//! to it, and the `services` commands that talk to it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::{Ws, repo, stderr};
+
+pub fn designer_pmml() -> PathBuf {
+    repo().join("../shared/fixtures/pmml/pai_designer_lr.pmml")
+}
+
+/// A running server; killed on drop.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn start(ws: &Ws) -> Server {
+    let mut child = ws
+        .cmd(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-body-bytes",
+            "100000",
+            "--poll-ms",
+            "200",
+        ])
+        .env_remove("PAI_ADMIN_TOKEN")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if let Some(a) = line.strip_prefix("listening on http://") {
+                let _ = tx.send(a.to_string());
+            }
+        }
+    });
+    let addr = rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    Server { child, addr }
+}
+
+/// A response: status, head and body.
+pub type Reply = (u16, String, Vec<u8>);
+
+/// One raw HTTP/1.1 request; returns the status, headers and body.
+pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&resp[..split]).to_string();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, resp[split + 4..].to_vec())
+}
+
+pub fn post_json(addr: &str, path: &str, token: &str, body: &Value) -> (u16, Value) {
+    let (s, _, b) = http(
+        addr,
+        "POST",
+        path,
+        &[("Authorization", token)],
+        body.to_string().as_bytes(),
+    );
+    (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+/// Splits one CSV line, honouring double-quoted fields.
+pub fn csv_fields(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = csv_fields(lines.next().unwrap());
+    (
+        header,
+        lines.filter(|l| !l.is_empty()).map(csv_fields).collect(),
+    )
+}
+
+pub fn services(ws: &Ws, srv: &Server, args: &[&str]) -> std::process::Output {
+    let url = format!("http://{}", srv.addr);
+    let mut all = vec!["services", "--server", &url];
+    all.extend_from_slice(args);
+    ws.cmd(&all)
+        .env_remove("PAI_ADMIN_TOKEN")
+        .env_remove("PAI_SERVER")
+        .output()
+        .unwrap()
+}
+
+pub fn show(ws: &Ws, srv: &Server, name: &str) -> Value {
+    let out = services(ws, srv, &["show", name, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+pub fn create(ws: &Ws, srv: &Server, spec: &Value) -> Value {
+    let file = ws.write(
+        &format!("{}.json", spec["name"].as_str().unwrap()),
+        &spec.to_string(),
+    );
+    let out = services(ws, srv, &["create", "--json", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    show(ws, srv, spec["name"].as_str().unwrap())
+}
