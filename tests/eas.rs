@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::server::*;
-use common::{Ws, manifest, repo, stderr};
+use common::{Ws, manifest, read_csv, repo, stderr};
 use serde_json::{Value, json};
 
 /// Runs a manifest with the components pointed at `srv`.
@@ -23,6 +23,17 @@ fn run_with(ws: &Ws, srv: &Server, file: &std::path::Path) -> std::process::Outp
         .env_remove("PAI_ADMIN_TOKEN")
         .output()
         .unwrap()
+}
+
+/// Runs a manifest that must fail at its node `update`; returns the error.
+fn fails_at_update(ws: &Ws, srv: &Server, file: &std::path::Path) -> String {
+    let out = run_with(ws, srv, file);
+    assert_eq!(out.status.code(), Some(1));
+    let show = ws.show(&common::run_id(&out));
+    Ws::node(&show, "update")["error"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Copies the example `name` into the workspace (data linked beside it).
@@ -138,13 +149,7 @@ fn deploy_then_update_under_load_and_a_broken_update() {
         ws.path().join("broken.meta").display()
     );
     let b = ws.write("broken.yaml", &manifest("broken", &broken));
-    let out = run_with(&ws, &srv, &b);
-    assert_eq!(out.status.code(), Some(1));
-    let show_run = ws.show(&common::run_id(&out));
-    let err = Ws::node(&show_run, "update")["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = fails_at_update(&ws, &srv, &b);
     assert!(err.contains("keeps serving"), "{err}");
     assert_eq!(show(&ws, &srv, "bc_lr")["version"], 2);
     let (status, _) = post_json(
@@ -163,13 +168,7 @@ fn deploy_then_update_under_load_and_a_broken_update() {
     // A stopped service is not updated; the error gives its state.
     let out = services(&ws, &srv, &["stop", "bc_lr"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = run_with(&ws, &srv, &upd);
-    assert_eq!(out.status.code(), Some(1));
-    let show_run = ws.show(&common::run_id(&out));
-    let err = Ws::node(&show_run, "update")["error"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let err = fails_at_update(&ws, &srv, &upd);
     assert!(err.contains("Stopped"), "{err}");
 }
 

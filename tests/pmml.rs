@@ -236,34 +236,6 @@ fn read_pmml_model_feeds_predict_like_jpmml() {
     );
 }
 
-/// Splits a CSV line, honouring double quotes (`""` inside quotes is `"`).
-fn split_quoted(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
-fn read_quoted_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header = split_quoted(lines.next().unwrap());
-    (header, lines.map(split_quoted).collect())
-}
-
 #[test]
 fn trainers_with_generate_pmml_write_documents_that_score_like_predict() {
     let ws = Ws::new();
@@ -332,8 +304,8 @@ fn trainers_with_generate_pmml_write_documents_that_score_like_predict() {
             scored.to_str().unwrap(),
         ]);
         assert!(o.status.success(), "{id}: {}", stderr(&o));
-        let (ph, prows) = read_quoted_csv(&scored);
-        let (eh, erows) = read_quoted_csv(&ws.path().join(format!("{id}.csv")));
+        let (ph, prows) = common::read_csv(&scored);
+        let (eh, erows) = common::read_csv(&ws.path().join(format!("{id}.csv")));
         assert_eq!(eh, ["prediction_result", "prediction_detail"], "{id}");
         assert_eq!(prows.len(), erows.len(), "{id}");
         let col = |name: &str| {

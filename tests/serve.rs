@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Ws, manifest, repo, stderr};
+use common::{Ws, manifest, read_csv, repo, stderr};
 use serde_json::{Value, json};
 
 use common::server::*;

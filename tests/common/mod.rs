@@ -115,3 +115,33 @@ pub fn manifest(name: &str, nodes: &str) -> String {
 pub fn iris() -> PathBuf {
     repo().join("data/iris.csv")
 }
+
+/// Splits one CSV line, honouring double-quoted fields.
+pub fn csv_fields(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut chars) =
+        (Vec::new(), String::new(), false, line.chars().peekable());
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// A CSV file as its header and rows (quoted fields honoured).
+pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = csv_fields(lines.next().unwrap());
+    (
+        header,
+        lines.filter(|l| !l.is_empty()).map(csv_fields).collect(),
+    )
+}

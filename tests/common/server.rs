@@ -92,35 +92,6 @@ pub fn post_json(addr: &str, path: &str, token: &str, body: &Value) -> (u16, Val
     (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
-/// Splits one CSV line, honouring double-quoted fields.
-pub fn csv_fields(line: &str) -> Vec<String> {
-    let (mut out, mut cur, mut quoted, mut chars) =
-        (Vec::new(), String::new(), false, line.chars().peekable());
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
-pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().unwrap());
-    (
-        header,
-        lines.filter(|l| !l.is_empty()).map(csv_fields).collect(),
-    )
-}
-
 pub fn services(ws: &Ws, srv: &Server, args: &[&str]) -> std::process::Output {
     let url = format!("http://{}", srv.addr);
     let mut all = vec!["services", "--server", &url];

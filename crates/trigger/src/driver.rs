@@ -822,8 +822,5 @@ impl Driver {
             tracing::error!(error = %e, "cannot release the trigger lease");
         }
         tracing::info!(holder = %self.cfg.holder, ticks = self.ticks, "trigger stopped");
-        if std::env::var_os("PAI_TRIGGER_PROBE").is_some() {
-            eprintln!("ticks {}", self.ticks);
-        }
     }
 }
