@@ -30,16 +30,23 @@ impl Drop for Server {
 }
 
 pub fn start(ws: &Ws) -> Server {
+    start_with(ws, &[])
+}
+
+/// Starts `serve` with `extra` arguments.
+pub fn start_with(ws: &Ws, extra: &[&str]) -> Server {
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--max-body-bytes",
+        "100000",
+        "--poll-ms",
+        "200",
+    ];
+    args.extend_from_slice(extra);
     let mut child = ws
-        .cmd(&[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-body-bytes",
-            "100000",
-            "--poll-ms",
-            "200",
-        ])
+        .cmd(&args)
         .env_remove("PAI_ADMIN_TOKEN")
         .stderr(Stdio::piped())
         .spawn()
