@@ -7,11 +7,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{Ws, manifest, repo, run_id, stderr, stdout};
+use common::{Ws, kill_at, manifest, repo, run_id, start_at, stderr, stdout};
 
 fn bc() -> PathBuf {
     repo().join("data/breast_cancer.csv")
@@ -661,35 +660,6 @@ fn racing_exports_have_exactly_one_winner() {
     assert_late_racer_loses(&ws, &[], "oss://open/race2/", |f| {
         std::fs::read(dir.join(f)).unwrap()
     });
-}
-
-/// Starts `cmd` with `PAI_FAILPOINT=point` and waits until it reaches the
-/// failpoint; returns the child and the rest of its stderr.
-fn start_at(
-    mut cmd: std::process::Command,
-    point: &str,
-) -> (
-    std::process::Child,
-    std::io::Lines<BufReader<std::process::ChildStderr>>,
-) {
-    let mut child = cmd
-        .env("PAI_FAILPOINT", point)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let name = point.split('=').next().unwrap();
-    let reached = lines.any(|l| l.unwrap().contains(&format!("failpoint `{name}` reached")));
-    assert!(reached, "never reached `{point}`");
-    (child, lines)
-}
-
-/// Runs `args` until failpoint `point`, then kills it with SIGKILL.
-fn kill_at(ws: &Ws, point: &str, args: &[&str]) {
-    let (mut child, _) = start_at(ws.cmd(args), point);
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// Two exports race to the same new path: the first passes the

@@ -231,3 +231,38 @@ fn a_lorenz_curve_run_is_one_request() {
     let lorenz_nodes = src.matches("component: lorenz_curve").count();
     assert_eq!(class(&b, "lorenz_curve")["requests"], lorenz_nodes as u64);
 }
+
+#[test]
+fn a_crash_leaves_an_entry_if_and_only_if_the_effect_committed() {
+    let ws = Ws::new();
+    train(&ws);
+    // Killed after the files are placed, before the version commits: no
+    // model, no entry.
+    common::kill_at(&ws, "model:placed", &["models", "copy", "m", "x"]);
+    assert!(!ws.run(&["models", "show", "x"]).status.success());
+    let om = class(&bill(&ws, &[]), "offline_model").clone();
+    assert_eq!(
+        (om["requests"].as_u64(), om["failed"].as_u64()),
+        (Some(0), Some(0))
+    );
+    // Killed midway through an export: the next command rolls it back, and
+    // nothing is billed.
+    common::kill_at(
+        &ws,
+        "export:partial",
+        &["models", "export", "m", "--to", "oss://bkt/y/"],
+    );
+    let listing = ws.run(&["oss", "ls", "oss://bkt/y/"]);
+    assert!(
+        String::from_utf8_lossy(&listing.stdout)
+            .trim()
+            .lines()
+            .count()
+            <= 1
+    );
+    assert_eq!(class(&bill(&ws, &[]), "offline_model")["requests"], 0);
+    // Committed effects are counted.
+    ok(&ws, &["models", "copy", "m", "x"]);
+    ok(&ws, &["models", "export", "m", "--to", "oss://bkt/y/"]);
+    assert_eq!(class(&bill(&ws, &[]), "offline_model")["requests"], 2);
+}

@@ -2,8 +2,9 @@
 //! private workspace.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 pub mod server;
 
@@ -144,4 +145,33 @@ pub fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
         header,
         lines.filter(|l| !l.is_empty()).map(csv_fields).collect(),
     )
+}
+
+/// Starts `cmd` with `PAI_FAILPOINT=point` and waits until it reaches the
+/// failpoint; returns the child and the rest of its stderr.
+pub fn start_at(
+    mut cmd: std::process::Command,
+    point: &str,
+) -> (
+    std::process::Child,
+    std::io::Lines<BufReader<std::process::ChildStderr>>,
+) {
+    let mut child = cmd
+        .env("PAI_FAILPOINT", point)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let name = point.split('=').next().unwrap();
+    let reached = lines.any(|l| l.unwrap().contains(&format!("failpoint `{name}` reached")));
+    assert!(reached, "never reached `{point}`");
+    (child, lines)
+}
+
+/// Runs `args` until failpoint `point`, then kills it with SIGKILL.
+pub fn kill_at(ws: &Ws, point: &str, args: &[&str]) {
+    let (mut child, _) = start_at(ws.cmd(args), point);
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
