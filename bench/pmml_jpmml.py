@@ -13,8 +13,7 @@
 
     pmml_jpmml.py time MODEL.pmml ROWS.csv ENGINE_PROBS.txt REPS
         Loads the model once (JVM start and loading not timed), reads ROWS.csv
-        once (not timed, round-trip float parsing so both engines see the same
-        doubles), then times REPS runs of
+        once (not timed), then times REPS runs of
         - `core`: Java `PythonEvaluatorUtil.evaluateAll(evaluator, Map, null, -1)`,
           the evaluateAll behind the Python API, on a Java Map built once
           (parallel stream over the machine's cores, result table included);
@@ -73,7 +72,7 @@ def time_jpmml(model, rows_csv, engine_probs, reps):
     evaluator = make_evaluator(model, backend="jpype").verify()
     import jpype
 
-    df = pandas.read_csv(rows_csv, float_precision="round_trip")
+    df = pandas.read_csv(rows_csv)
     n = len(df)
     util = jpype.JClass("org.jpmml.evaluator.python.PythonEvaluatorUtil")
     unpickler = jpype.JClass("net.razorvine.pickle.Unpickler")()

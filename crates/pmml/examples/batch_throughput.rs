@@ -19,8 +19,8 @@ fn main() {
         eprintln!("usage: batch_throughput MODEL.pmml ROWS.csv REPS [PROBS_OUT]");
         std::process::exit(2);
     }
-    let model = PmmlModel::parse(&std::fs::read_to_string(&args[1]).expect("model file"))
-        .expect("model");
+    let model =
+        PmmlModel::parse(&std::fs::read_to_string(&args[1]).expect("model file")).expect("model");
     let csv = std::fs::read_to_string(&args[2]).expect("rows file");
     let reps: usize = args[3].parse().expect("REPS");
     let mut lines = csv.lines();

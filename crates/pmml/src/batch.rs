@@ -1,5 +1,6 @@
 //! Columnar batch scoring: input columns matched to fields by name once,
-//! records scored in parallel chunks with one reusable scratch per chunk.
+//! records scored in parallel chunks with one reusable scratch per chunk,
+//! on the numeric kernel straight from `f64` columns where it applies.
 
 use rayon::prelude::*;
 
@@ -99,6 +100,17 @@ impl PmmlModel {
                     .map(|(_, c)| *c)
             })
             .collect();
+        // Numeric columns for the kernel, by input index, when every input it reads has one.
+        let numeric: Option<Vec<&[f64]>> = self.kernel_inputs().and_then(|ins| {
+            let mut v: Vec<&[f64]> = vec![&[]; mapped.len()];
+            for &i in ins {
+                match mapped.get(i) {
+                    Some(Some(Column::F64(c))) => v[i] = c,
+                    _ => return None,
+                }
+            }
+            Some(v)
+        });
         let ncols = self.output_columns().len();
         let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
         let parts: Vec<ChunkResult> = starts
@@ -112,8 +124,21 @@ impl PmmlModel {
                     .collect();
                 let mut errors = Vec::new();
                 for row in start..end {
+                    if let Some(nc) = &numeric
+                        && self.score_numeric(|i| nc[i][row], &mut scratch, &mut out)
+                    {
+                        for (c, v) in cols.iter_mut().zip(out.drain(..)) {
+                            c.push(v);
+                        }
+                        continue;
+                    }
                     let r = BatchRow { cols: &mapped, row };
-                    match self.evaluate_row(&r, &mut scratch, &mut out) {
+                    let scored = if numeric.is_some() {
+                        self.interpret_row(&r, &mut scratch, &mut out)
+                    } else {
+                        self.evaluate_row(&r, &mut scratch, &mut out)
+                    };
+                    match scored {
                         Ok(()) => {
                             for (c, v) in cols.iter_mut().zip(out.drain(..)) {
                                 c.push(v);

@@ -58,6 +58,8 @@ const UNDEFINED: u8 = 3;
 pub struct Scratch {
     pub(crate) vals: Vec<Value>,
     pub(crate) state: Vec<u8>,
+    /// Slot values of the numeric kernel.
+    pub(crate) nums: Vec<f64>,
 }
 
 impl Scratch {

@@ -83,6 +83,31 @@ impl NumExpr {
         })
     }
 
+    /// The same arithmetic on computed slot values (NaN for missing ones).
+    #[inline]
+    pub(crate) fn eval_f64(&self, vals: &[f64]) -> f64 {
+        match self {
+            NumExpr::Slot(s) => vals[*s],
+            NumExpr::Const(x) => *x,
+            NumExpr::Add(p) => p.0.eval_f64(vals) + p.1.eval_f64(vals),
+            NumExpr::Sub(p) => p.0.eval_f64(vals) - p.1.eval_f64(vals),
+            NumExpr::Mul(p) => p.0.eval_f64(vals) * p.1.eval_f64(vals),
+            NumExpr::Div(p) => p.0.eval_f64(vals) / p.1.eval_f64(vals),
+        }
+    }
+
+    /// The slots the expression reads.
+    pub(crate) fn slots(&self, out: &mut Vec<Slot>) {
+        match self {
+            NumExpr::Slot(s) => out.push(*s),
+            NumExpr::Const(_) => {}
+            NumExpr::Add(p) | NumExpr::Sub(p) | NumExpr::Mul(p) | NumExpr::Div(p) => {
+                p.0.slots(out);
+                p.1.slots(out);
+            }
+        }
+    }
+
     #[inline]
     fn pair(p: &(NumExpr, NumExpr), ctx: &mut Ctx) -> Result<Option<(f64, f64)>, PmmlError> {
         let Some(a) = p.0.eval(ctx)? else {

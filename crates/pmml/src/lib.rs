@@ -40,6 +40,7 @@ pub mod export;
 mod expr;
 mod functions;
 mod general_regression;
+mod kernel;
 mod math;
 mod mining;
 mod model;
@@ -62,6 +63,7 @@ pub use value::{DataType, OpType, Value};
 
 use compile::Compiler;
 use eval::{Ctx, RowSource, Slot, SlotDef};
+use kernel::{Kernel, NumPred};
 use mining::Method;
 use model::{Body, Function, Model};
 use output::OutputDef;
@@ -110,6 +112,7 @@ pub struct PmmlModel {
     sources: Vec<Source>,
     version: String,
     input_index: HashMap<String, usize>,
+    kernel: Option<Kernel>,
 }
 
 const PMML_CHILDREN: &[&str] = &[
@@ -195,7 +198,9 @@ impl PmmlModel {
             .enumerate()
             .map(|(i, f)| (f.name.clone(), i))
             .collect();
+        let kernel = Kernel::build(&c.slots, &model, &sources);
         Ok(PmmlModel {
+            kernel,
             slots: c.slots,
             model,
             inputs,
@@ -265,6 +270,66 @@ impl PmmlModel {
     }
 
     pub(crate) fn evaluate_row(
+        &self,
+        row: &dyn RowSource,
+        scratch: &mut Scratch,
+        out: &mut Vec<Value>,
+    ) -> Result<(), PmmlError> {
+        let number = |i: usize| match row.input(i) {
+            Value::Number(x) => x,
+            _ => f64::NAN,
+        };
+        if self.score_numeric(number, scratch, out) {
+            return Ok(());
+        }
+        self.interpret_row(row, scratch, out)
+    }
+
+    /// Scores a record on the numeric kernel when the model has one and the
+    /// record suits it (`input` gives NaN for anything but a number); false
+    /// when the record must be interpreted instead.
+    #[inline]
+    pub(crate) fn score_numeric(
+        &self,
+        input: impl Fn(usize) -> f64,
+        scratch: &mut Scratch,
+        out: &mut Vec<Value>,
+    ) -> bool {
+        let Some(k) = &self.kernel else {
+            return false;
+        };
+        let Some(p) = k.run(&self.slots, &self.model, input, &mut scratch.nums) else {
+            return false;
+        };
+        out.clear();
+        for s in &self.sources {
+            out.push(match s {
+                Source::Predicted => match &p {
+                    NumPred::Value(x) => Value::Number(*x),
+                    NumPred::Class { cats, .. } => p
+                        .label_index()
+                        .and_then(|i| cats.get(i).cloned())
+                        .unwrap_or(Value::Missing),
+                },
+                Source::Slot(slot) => match kernel::get(&scratch.nums, *slot) {
+                    Some(x) => Value::Number(x),
+                    None => return false,
+                },
+                Source::Probability(cat) => {
+                    p.probability(cat).map_or(Value::Missing, Value::Number)
+                }
+            });
+        }
+        true
+    }
+
+    /// Input indices the numeric kernel reads, `None` without a kernel.
+    pub(crate) fn kernel_inputs(&self) -> Option<&[usize]> {
+        self.kernel.as_ref().map(|k| k.inputs())
+    }
+
+    /// Scores one record with the interpreter.
+    pub(crate) fn interpret_row(
         &self,
         row: &dyn RowSource,
         scratch: &mut Scratch,

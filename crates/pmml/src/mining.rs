@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::compile::{Binding, Compiler};
 use crate::error::PmmlError;
-use crate::eval::Ctx;
+use crate::eval::{Ctx, Slot};
+use crate::kernel::NumPred;
 use crate::model::{self, Function, Model, Target};
 use crate::predicate::{self, Pred};
 use crate::prediction::{ClassResult, Prediction, Probs};
@@ -229,6 +230,70 @@ impl MiningModel {
                 Function::Regression => self.regression(ctx),
                 _ => self.classification(ctx, model),
             },
+        }
+    }
+
+    /// Whether the numeric kernel handles this segmentation: sums and
+    /// averages of regressions, model chains and selectFirst, over segments
+    /// with simple predicates that it handles; pushes the slots it reads.
+    pub(crate) fn lower(&self, function: Function, need: &mut Vec<Slot>) -> bool {
+        let method_ok = match self.method {
+            Method::Sum | Method::Average | Method::WeightedAverage => {
+                function == Function::Regression
+            }
+            Method::ModelChain | Method::SelectFirst => true,
+            _ => false,
+        };
+        method_ok
+            && self
+                .segments
+                .iter()
+                .all(|s| s.pred.lower(need) && s.model.lower(need))
+    }
+
+    /// [`MiningModel::predict`] on the numeric kernel's slot values.
+    pub(crate) fn predict_num(&self, vals: &mut [f64], function: Function) -> Option<NumPred<'_>> {
+        match self.method {
+            Method::ModelChain | Method::SelectFirst => {
+                let mut last = None;
+                for s in &self.segments {
+                    if !s.pred.eval_num(vals)? {
+                        continue;
+                    }
+                    let p = s.model.evaluate_num(vals)?;
+                    if self.method == Method::SelectFirst {
+                        return Some(p);
+                    }
+                    last = Some(p);
+                }
+                last
+            }
+            _ if function == Function::Regression => {
+                let mut sum = 0.0;
+                let mut denom = 0.0;
+                for s in &self.segments {
+                    if !s.pred.eval_num(vals)? {
+                        continue;
+                    }
+                    let NumPred::Value(x) = s.model.predict_num(vals)? else {
+                        return None;
+                    };
+                    if self.method == Method::WeightedAverage {
+                        sum += x * s.weight;
+                        denom += s.weight;
+                    } else {
+                        sum += x;
+                        denom += 1.0;
+                    }
+                }
+                let y = match self.method {
+                    Method::Sum if denom > 0.0 => sum,
+                    Method::Average | Method::WeightedAverage if denom > 0.0 => sum / denom,
+                    _ => return None,
+                };
+                Some(NumPred::Value(y))
+            }
+            _ => None,
         }
     }
 

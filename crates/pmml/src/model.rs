@@ -7,8 +7,9 @@ use std::sync::Arc;
 use crate::clustering::ClusteringModel;
 use crate::compile::{Binding, Compiler};
 use crate::error::PmmlError;
-use crate::eval::{Ctx, SlotDef};
+use crate::eval::{Ctx, Slot, SlotDef};
 use crate::general_regression::GeneralRegressionModel;
+use crate::kernel::NumPred;
 use crate::mining::MiningModel;
 use crate::naive_bayes::NaiveBayesModel;
 use crate::output::{self, OutputDef};
@@ -479,6 +480,51 @@ impl Model {
             Body::GeneralRegression(m) => Some(m.categories()),
             Body::Clustering(m) => Some(m.ids()),
         }
+    }
+
+    /// Whether the numeric kernel handles this model; pushes the slots it reads.
+    pub(crate) fn lower(&self, need: &mut Vec<Slot>) -> bool {
+        let body = match &self.body {
+            Body::Regression(m) => m.lower(self.function, need),
+            Body::Tree(m) => self.function == Function::Regression && m.lower(need),
+            Body::Mining(m) => m.lower(self.function, need),
+            _ => false,
+        };
+        body && output::lower(&self.outputs, self.function)
+    }
+
+    /// [`Model::predict`] on the numeric kernel's slot values; `None` declines the record.
+    pub(crate) fn predict_num(&self, vals: &mut [f64]) -> Option<NumPred<'_>> {
+        let p = match &self.body {
+            Body::Regression(m) => m.predict_num(vals, self.function)?,
+            Body::Tree(m) => m.predict_num(vals)?,
+            Body::Mining(m) => m.predict_num(vals, self.function)?,
+            _ => return None,
+        };
+        match p {
+            NumPred::Value(x) => {
+                let t = &self.target;
+                let y = if t.is_identity() { x } else { t.process(x) };
+                let y = if t.data_type == DataType::Float {
+                    y as f32 as f64
+                } else {
+                    y
+                };
+                y.is_finite().then_some(NumPred::Value(y))
+            }
+            NumPred::Class { probs, cats } => probs
+                .as_slice()
+                .iter()
+                .all(|p| p.is_finite())
+                .then_some(NumPred::Class { probs, cats }),
+        }
+    }
+
+    /// [`Model::evaluate`] on the numeric kernel's slot values; `None` declines the record.
+    pub(crate) fn evaluate_num(&self, vals: &mut [f64]) -> Option<NumPred<'_>> {
+        let p = self.predict_num(vals)?;
+        output::evaluate_num(&self.outputs, &p, vals)?;
+        Some(p)
     }
 
     /// Evaluates the model and computes its output fields into their slots.

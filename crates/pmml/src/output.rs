@@ -9,6 +9,7 @@ use crate::compile::{Binding, Compiler};
 use crate::error::PmmlError;
 use crate::eval::{Ctx, Slot, SlotDef};
 use crate::expr::{self, Expr};
+use crate::kernel::NumPred;
 use crate::model::{Function, Target};
 use crate::prediction::Prediction;
 use crate::value::{DataType, OpType, Value};
@@ -209,4 +210,36 @@ pub(crate) fn evaluate(
         ctx.set(o.slot, v);
     }
     Ok(())
+}
+
+/// Whether the numeric kernel computes these output fields: predicted values
+/// of regressions and class probabilities, as doubles.
+pub(crate) fn lower(outputs: &[OutputDef], function: Function) -> bool {
+    outputs.iter().all(|o| {
+        matches!(o.data_type, None | Some(DataType::Double))
+            && match o.feature {
+                Feature::PredictedValue => function == Function::Regression,
+                Feature::Probability(_) => function == Function::Classification,
+                _ => false,
+            }
+    })
+}
+
+/// [`evaluate`] on the numeric kernel's slot values; `None` declines the record.
+pub(crate) fn evaluate_num(outputs: &[OutputDef], p: &NumPred, vals: &mut [f64]) -> Option<()> {
+    for o in outputs {
+        let x = match (&o.feature, p) {
+            (Feature::PredictedValue, NumPred::Value(x)) => *x,
+            (Feature::Probability(Some(cat)), _) => p.probability(cat)?,
+            (Feature::Probability(None), NumPred::Class { cats, .. }) => {
+                p.probability(cats.get(p.label_index()?)?)?
+            }
+            _ => return None,
+        };
+        if !x.is_finite() {
+            return None;
+        }
+        vals[o.slot] = x;
+    }
+    Some(())
 }

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use crate::compile::Compiler;
 use crate::error::PmmlError;
 use crate::eval::{Ctx, Slot};
+use crate::kernel;
 use crate::value::Value;
 use crate::xml::{self, Node};
 
@@ -188,6 +189,30 @@ pub(crate) fn compile(c: &mut Compiler, node: Node) -> Result<Pred, PmmlError> {
 }
 
 impl Pred {
+    /// Whether the numeric kernel evaluates this predicate (`True`, `False`,
+    /// a numeric comparison); pushes the slot it reads.
+    pub(crate) fn lower(&self, need: &mut Vec<Slot>) -> bool {
+        match self {
+            Pred::True | Pred::False => true,
+            Pred::Num { slot, .. } => {
+                need.push(*slot);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// [`Pred::eval`] on the numeric kernel's slot values; `None` for a value
+    /// that was not computed.
+    #[inline]
+    pub(crate) fn eval_num(&self, vals: &[f64]) -> Option<bool> {
+        match self {
+            Pred::True => Some(true),
+            Pred::Num { slot, op, value } => Some(op.test_f64(kernel::get(vals, *slot)?, *value)),
+            _ => Some(false),
+        }
+    }
+
     /// `Some(true/false)`, or `None` when unknown because of a missing value.
     pub(crate) fn eval(&self, ctx: &mut Ctx) -> Result<Option<bool>, PmmlError> {
         Ok(match self {

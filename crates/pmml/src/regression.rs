@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::compile::Compiler;
 use crate::error::PmmlError;
 use crate::eval::{Ctx, Slot};
+use crate::kernel::{self, NumPred};
 use crate::math;
 use crate::model::{Function, Model, Target};
 use crate::prediction::{ClassResult, Prediction, Probs};
@@ -162,6 +163,29 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Whether the table has numeric predictors only; pushes their slots.
+    fn lower(&self, need: &mut Vec<Slot>) -> bool {
+        need.extend(self.numeric.iter().map(|&(slot, _, _)| slot));
+        self.categorical.is_empty() && self.terms.is_empty()
+    }
+
+    /// [`Table::eval`] on the numeric kernel's slot values.
+    #[inline]
+    fn eval_num(&self, vals: &[f64]) -> Option<f64> {
+        let mut sum = 0.0;
+        for &(slot, coef, exp) in &self.numeric {
+            let x = kernel::get(vals, slot)?;
+            sum += if exp == 1 {
+                coef * x
+            } else {
+                coef * x.powi(exp)
+            };
+        }
+        Some(sum + self.intercept)
+    }
+}
+
 /// How class probabilities are derived from table values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Scheme {
@@ -279,6 +303,47 @@ impl RegressionModel {
     /// The classes, in table order.
     pub(crate) fn categories(&self) -> Arc<[Value]> {
         self.cats.clone()
+    }
+
+    /// Whether the numeric kernel handles this model: numeric predictors only,
+    /// a regression or a binary classification; pushes the slots it reads.
+    pub(crate) fn lower(&self, function: Function, need: &mut Vec<Slot>) -> bool {
+        let scheme_ok = match function {
+            Function::Regression => true,
+            Function::Classification => matches!(self.scheme, Scheme::Binomial(_)),
+            Function::Clustering => false,
+        };
+        let mut ok = scheme_ok;
+        for t in &self.tables {
+            ok &= t.lower(need);
+        }
+        ok
+    }
+
+    /// [`RegressionModel::predict`] on the numeric kernel's slot values.
+    pub(crate) fn predict_num(&self, vals: &[f64], function: Function) -> Option<NumPred<'_>> {
+        if function == Function::Regression {
+            return Some(NumPred::Value(
+                self.norm.apply(self.tables[0].eval_num(vals)?),
+            ));
+        }
+        let Scheme::Binomial(norm) = self.scheme else {
+            return None;
+        };
+        let mut probs = Probs::zeros(self.tables.len());
+        let p = probs.as_mut_slice();
+        for (i, t) in self.tables.iter().enumerate() {
+            p[i] = t.eval_num(vals)?;
+        }
+        p[0] = match norm {
+            Norm::None => p[0].clamp(0.0, 1.0),
+            _ => norm.apply(p[0]),
+        };
+        p[1] = 1.0 - p[0];
+        Some(NumPred::Class {
+            probs,
+            cats: &self.cats,
+        })
     }
 
     /// Scores one record.

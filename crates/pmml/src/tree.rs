@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use crate::compile::Compiler;
 use crate::error::PmmlError;
-use crate::eval::Ctx;
+use crate::eval::{Ctx, Slot};
+use crate::kernel::NumPred;
 use crate::model::{Function, Model, Target};
 use crate::predicate::{self, Pred};
 use crate::prediction::{ClassResult, Prediction, Probs};
@@ -302,6 +303,42 @@ impl TreeModel {
                 return Ok(Some(node));
             }
             return Ok(None);
+        }
+    }
+
+    /// Whether the numeric kernel handles this (regression) tree: simple
+    /// numeric comparisons and numeric scores; pushes the slots it reads.
+    pub(crate) fn lower(&self, need: &mut Vec<Slot>) -> bool {
+        self.nodes
+            .iter()
+            .all(|n| n.pred.lower(need) && matches!(n.score, None | Some(Value::Number(_))))
+    }
+
+    /// [`TreeModel::predict`] of a regression tree on the numeric kernel's slot values.
+    pub(crate) fn predict_num(&self, vals: &[f64]) -> Option<NumPred<'_>> {
+        if !self.nodes[0].pred.eval_num(vals)? {
+            return None;
+        }
+        let mut node = 0usize;
+        'descend: loop {
+            let n = &self.nodes[node];
+            if n.n_children != 0 {
+                let kids =
+                    &self.children[n.first_child as usize..(n.first_child + n.n_children) as usize];
+                for &k in kids {
+                    if self.nodes[k as usize].pred.eval_num(vals)? {
+                        node = k as usize;
+                        continue 'descend;
+                    }
+                }
+                if !self.return_last {
+                    return None;
+                }
+            }
+            return match n.score {
+                Some(Value::Number(x)) => Some(NumPred::Value(x)),
+                _ => None,
+            };
         }
     }
 

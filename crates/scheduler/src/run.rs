@@ -61,7 +61,9 @@ pub struct Scheduler {
     services: Option<Services>,
 }
 
-/// A new, sortable, unique run id: `YYYYMMDD-HHMMSS-xxxxxx`.
+/// A new, sortable, unique run id: `YYYYMMDD-HHMMSS-xxxxxxxx` (32 random
+/// bits per second, so that even a thousand runs a second rarely collide;
+/// the catalog's primary key refuses a collision rather than mixing runs).
 pub fn new_run_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let now = chrono::Utc::now();
@@ -69,9 +71,9 @@ pub fn new_run_id() -> String {
     h.write_u128(now.timestamp_nanos_opt().unwrap_or_default() as u128);
     h.write_u32(std::process::id());
     format!(
-        "{}-{:06x}",
+        "{}-{:08x}",
         now.format("%Y%m%d-%H%M%S"),
-        h.finish() & 0xff_ffff
+        h.finish() & 0xffff_ffff
     )
 }
 

@@ -51,14 +51,17 @@ pub(crate) fn parse_numeric_rows(
                 let mut next = 0usize;
                 loop {
                     c.eat(b'"')?;
-                    let key = c.key()?;
+                    let (key, field) = match c.expected_key(fields.get(next), index.is_plain(next))
+                    {
+                        Some(key) => (key, Some(next)),
+                        None => {
+                            let key = c.key()?;
+                            (key, index.get(std::str::from_utf8(key).ok()?))
+                        }
+                    };
                     c.ws();
                     c.eat(b':')?;
                     c.ws();
-                    let field = match fields.get(next) {
-                        Some(f) if f.name.as_bytes() == key => Some(next),
-                        _ => index.get(std::str::from_utf8(key).ok()?),
-                    };
                     match field {
                         Some(i) => {
                             let s = seen.get_mut(i)?;
@@ -135,6 +138,20 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The predicted key `field` when the string after the opening quote
+    /// is exactly its name (`plain`: a name with no character that JSON
+    /// must escape), consumed with its closing quote.
+    fn expected_key(&mut self, field: Option<&InputField>, plain: bool) -> Option<&'a [u8]> {
+        let name = field.filter(|_| plain)?.name.as_bytes();
+        let end = self.i + name.len();
+        let key = self.b.get(self.i..end)?;
+        if key != name || self.b.get(end) != Some(&b'"') {
+            return None;
+        }
+        self.i = end + 1;
+        Some(key)
+    }
+
     /// The bytes of a string after its opening quote, up to the closing
     /// one (consumed); `None` for an escape or a control character.
     fn key(&mut self) -> Option<&'a [u8]> {
@@ -176,38 +193,87 @@ impl<'a> Cursor<'a> {
     /// A JSON number, converted as serde_json (with `float_roundtrip`)
     /// converts it for a number field: correctly rounded, integers without
     /// a sign on zero; `None` for malformed or out-of-range numbers.
+    ///
+    /// Digits are gathered while the grammar is checked; when there are
+    /// at most 19 of them, forming an integer `w <= 2^53`, and the decimal
+    /// exponent `e` is within ±22, `w · 10^e` is one correctly rounded
+    /// multiplication or division of exact values (Clinger's fast path);
+    /// anything else goes to the standard library's parser.
     fn number(&mut self) -> Option<f64> {
+        const POW10: [f64; 23] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        ];
         let start = self.i;
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.i += 1;
         }
+        let mut w: u64 = 0;
+        let mut n_digits = 0usize;
         match self.peek()? {
             b'0' => self.i += 1,
             b'1'..=b'9' => {
-                self.digits();
+                while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
+                    w = w.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    n_digits += 1;
+                    self.i += 1;
+                }
             }
             _ => return None,
         }
         let mut integer = true;
+        let mut exp: i64 = 0;
         if self.peek() == Some(b'.') {
             self.i += 1;
             integer = false;
-            if self.digits() == 0 {
+            let first = self.i;
+            while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
+                if n_digits > 0 || d != b'0' {
+                    w = w.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    n_digits += 1;
+                }
+                exp -= 1;
+                self.i += 1;
+            }
+            if self.i == first {
                 return None;
             }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
             self.i += 1;
             integer = false;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
+            let sign = match self.peek() {
+                Some(b'-') => {
+                    self.i += 1;
+                    -1
+                }
+                Some(b'+') => {
+                    self.i += 1;
+                    1
+                }
+                _ => 1,
+            };
+            let first = self.i;
+            let mut e: i64 = 0;
+            while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
+                e = (e * 10 + i64::from(d - b'0')).min(1 << 40);
                 self.i += 1;
             }
-            if self.digits() == 0 {
+            if self.i == first {
                 return None;
             }
+            exp += sign * e;
         }
-        let text = std::str::from_utf8(self.b.get(start..self.i)?).ok()?;
-        let x: f64 = text.parse().ok()?;
+        let x = if n_digits <= 19 && w <= 1 << 53 && (-22..=22).contains(&exp) {
+            let m = w as f64;
+            let pow = POW10.get(exp.unsigned_abs() as usize).copied()?;
+            let v = if exp < 0 { m / pow } else { m * pow };
+            if negative { -v } else { v }
+        } else {
+            let text = std::str::from_utf8(self.b.get(start..self.i)?).ok()?;
+            text.parse().ok()?
+        };
         if !x.is_finite() {
             return None;
         }

@@ -1,6 +1,7 @@
 //! The server: the router of every endpoint, and [`run`], which opens the
 //! workspace, binds the listener, starts the reconcile loop and serves on
-//! a multi-threaded tokio runtime until Ctrl-C.
+//! a multi-threaded tokio runtime until Ctrl-C (`TCP_NODELAY` on every
+//! connection).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use axum::serve::ListenerExt;
 use pai_store::{Billing, Store, Workspace};
 
 use crate::app::App;
@@ -169,6 +171,14 @@ pub fn run(
         tokio::spawn(reconcile::run_loop(app.clone(), opts.poll_interval));
         on_bound(addr);
         tracing::info!(addr = %addr, "serving");
+        // Answers go out as soon as they are written: without this, the
+        // last segment of a multi-segment answer can wait for the client's
+        // delayed ACK (Nagle's algorithm).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, router(app))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -215,6 +215,8 @@ pub trait ServingModel: Send + Sync {
 #[derive(Debug, Clone, Default)]
 pub struct FieldIndex {
     map: HashMap<String, usize>,
+    /// Per field: its name has no character JSON must escape.
+    plain: Vec<bool>,
 }
 
 impl FieldIndex {
@@ -226,7 +228,16 @@ impl FieldIndex {
                 .enumerate()
                 .map(|(i, f)| (f.name.clone(), i))
                 .collect(),
+            plain: fields
+                .iter()
+                .map(|f| f.name.bytes().all(|c| c >= 0x20 && c != b'"' && c != b'\\'))
+                .collect(),
         }
+    }
+
+    /// Whether the name of field `i` needs no escape in JSON.
+    pub fn is_plain(&self, i: usize) -> bool {
+        self.plain.get(i).copied().unwrap_or(false)
     }
 
     /// The position of field `name`.
