@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use crate::PmmlModel;
 use crate::error::PmmlError;
 use crate::eval::{RowSource, Scratch};
+use crate::kernel::{BLOCK, Block};
 use crate::value::Value;
 
 /// One input column of a batch.
@@ -54,9 +55,6 @@ pub struct BatchOutput {
     /// Records that could not be scored, with why.
     pub errors: Vec<(usize, PmmlError)>,
 }
-
-/// Output columns and failed records of one chunk of a batch.
-type ChunkResult = (Vec<Vec<Value>>, Vec<(usize, PmmlError)>);
 
 struct BatchRow<'a> {
     cols: &'a [Option<Column<'a>>],
@@ -112,59 +110,117 @@ impl PmmlModel {
             Some(v)
         });
         let ncols = self.output_columns().len();
-        let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-        let parts: Vec<ChunkResult> = starts
-            .par_iter()
-            .map(|&start| {
-                let end = (start + CHUNK).min(n);
-                let mut scratch = Scratch::new();
-                let mut out = Vec::with_capacity(ncols);
-                let mut cols: Vec<Vec<Value>> = (0..ncols)
-                    .map(|_| Vec::with_capacity(end - start))
-                    .collect();
-                let mut errors = Vec::new();
-                for row in start..end {
-                    if let Some(nc) = &numeric
-                        && self.score_numeric(|i| nc[i][row], &mut scratch, &mut out)
-                    {
-                        for (c, v) in cols.iter_mut().zip(out.drain(..)) {
-                            c.push(v);
-                        }
-                        continue;
-                    }
-                    let r = BatchRow { cols: &mapped, row };
-                    let scored = if numeric.is_some() {
-                        self.interpret_row(&r, &mut scratch, &mut out)
-                    } else {
-                        self.evaluate_row(&r, &mut scratch, &mut out)
-                    };
-                    match scored {
-                        Ok(()) => {
-                            for (c, v) in cols.iter_mut().zip(out.drain(..)) {
-                                c.push(v);
-                            }
-                        }
-                        Err(e) => {
-                            for c in cols.iter_mut() {
-                                c.push(Value::Missing);
-                            }
-                            errors.push((row, e));
-                        }
-                    }
-                }
-                (cols, errors)
-            })
+        let mut columns: Vec<Vec<Value>> = (0..ncols).map(|_| vec![Value::Missing; n]).collect();
+        // Each chunk writes its records straight into its part of every column.
+        let mut chunks: Vec<(usize, Vec<&mut [Value]>)> = (0..n)
+            .step_by(CHUNK)
+            .map(|start| (start, Vec::with_capacity(ncols)))
             .collect();
-        let mut result = BatchOutput {
-            columns: (0..ncols).map(|_| Vec::with_capacity(n)).collect(),
-            errors: Vec::new(),
-        };
-        for (cols, errors) in parts {
-            for (dst, src) in result.columns.iter_mut().zip(cols) {
-                dst.extend(src);
+        for col in columns.iter_mut() {
+            for ((_, dst), part) in chunks.iter_mut().zip(col.chunks_mut(CHUNK)) {
+                dst.push(part);
             }
-            result.errors.extend(errors);
         }
+        let ctx = BatchCtx {
+            model: self,
+            mapped: &mapped,
+            numeric: numeric.as_deref(),
+        };
+        let errors: Vec<Vec<(usize, PmmlError)>> = chunks
+            .into_par_iter()
+            .map(|(start, mut dst)| ctx.chunk(start, (start + CHUNK).min(n), &mut dst))
+            .collect();
+        let result = BatchOutput {
+            columns,
+            errors: errors.into_iter().flatten().collect(),
+        };
         Ok(result)
+    }
+}
+
+/// What every chunk of one batch shares.
+struct BatchCtx<'a> {
+    model: &'a PmmlModel,
+    mapped: &'a [Option<Column<'a>>],
+    /// Kernel input columns by input index, when every input the kernel reads has one.
+    numeric: Option<&'a [&'a [f64]]>,
+}
+
+impl BatchCtx<'_> {
+    /// Scores records `start..end` into `dst` (`dst[c][r - start]`), a block
+    /// at a time where the kernel can; returns the failed records.
+    fn chunk(&self, start: usize, end: usize, dst: &mut [&mut [Value]]) -> Vec<(usize, PmmlError)> {
+        let m = self.model;
+        let mut scratch = Scratch::new();
+        let mut out = Vec::with_capacity(dst.len());
+        let mut errors = Vec::new();
+        let mut block = Block::default();
+        let Some(nc) = self.numeric else {
+            for row in start..end {
+                self.row(row, row - start, dst, &mut scratch, &mut out, &mut errors);
+            }
+            return errors;
+        };
+        for b0 in (start..end).step_by(BLOCK) {
+            let len = BLOCK.min(end - b0);
+            if !m.score_block(nc, b0, len, &mut block) {
+                for row in b0..b0 + len {
+                    self.row(row, row - start, dst, &mut scratch, &mut out, &mut errors);
+                }
+                continue;
+            }
+            for (c, col) in dst.iter_mut().enumerate() {
+                if let Some(part) = col.get_mut(b0 - start..b0 - start + len) {
+                    m.write_block(c, &block, part);
+                }
+            }
+            for (r, &ok) in block.clean().iter().enumerate() {
+                if !ok {
+                    let row = b0 + r;
+                    self.row(row, row - start, dst, &mut scratch, &mut out, &mut errors);
+                }
+            }
+        }
+        errors
+    }
+
+    /// Scores record `row` into `dst[c][at]`, recording a failure in `errors`.
+    fn row(
+        &self,
+        row: usize,
+        at: usize,
+        dst: &mut [&mut [Value]],
+        scratch: &mut Scratch,
+        out: &mut Vec<Value>,
+        errors: &mut Vec<(usize, PmmlError)>,
+    ) {
+        let m = self.model;
+        let scored = match self.numeric {
+            Some(nc) if m.score_numeric(|i| nc[i][row], scratch, out) => Ok(()),
+            Some(_) => m.interpret_row(
+                &BatchRow {
+                    cols: self.mapped,
+                    row,
+                },
+                scratch,
+                out,
+            ),
+            None => m.evaluate_row(
+                &BatchRow {
+                    cols: self.mapped,
+                    row,
+                },
+                scratch,
+                out,
+            ),
+        };
+        match scored {
+            Ok(()) => {
+                for (c, v) in dst.iter_mut().zip(out.drain(..)) {
+                    c[at] = v;
+                }
+            }
+            Err(e) => errors.push((row, e)),
+        }
     }
 }

@@ -10,6 +10,13 @@
 //! missing or non-finite value anywhere, an integer field given a fraction,
 //! a tree that ends on a node without a score) is declined, and the caller
 //! scores it with the interpreter, which also reports any error.
+//!
+//! Batches of records whose top model is linear are scored a block at a
+//! time, column by column ([`columnar`]).
+
+mod columnar;
+
+pub(crate) use columnar::{BLOCK, Block};
 
 use crate::Source;
 use crate::eval::{Slot, SlotDef};
@@ -71,6 +78,8 @@ pub(crate) struct Kernel {
     /// Input indices the kernel reads.
     inputs: Vec<usize>,
     slot_count: usize,
+    /// Block scoring, when the top model is linear.
+    block: Option<columnar::BlockPlan>,
 }
 
 /// Visit state of a slot while ordering the steps.
@@ -99,11 +108,13 @@ impl Kernel {
             assigned: Vec::new(),
             inputs: Vec::new(),
             slot_count: slots.len(),
+            block: None,
         };
         let mut marks = vec![Mark::New; slots.len()];
         for slot in need {
             k.visit(slots, slot, &mut marks)?;
         }
+        k.block = columnar::BlockPlan::build(&k, model, sources);
         Some(k)
     }
 
@@ -216,7 +227,7 @@ pub(crate) fn get(vals: &[f64], slot: Slot) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Column, PmmlModel, Scratch, Value};
+    use crate::{Column, DataType, PmmlModel, Scratch, Value};
 
     /// Kernel results (batch of `f64` columns) equal the interpreter's, bit for
     /// bit, on ordinary, missing, infinite and huge inputs.
@@ -224,7 +235,7 @@ mod tests {
         let model = PmmlModel::parse(doc).expect("model");
         assert!(model.kernel.is_some(), "the document should have a kernel");
         let fields = model.input_fields().to_vec();
-        let n = 400;
+        let n = 1000;
         let cols: Vec<Vec<f64>> = (0..fields.len())
             .map(|f| {
                 (0..n)
@@ -232,6 +243,8 @@ mod tests {
                         0 => f64::NAN,
                         1 => f64::INFINITY,
                         2 => 1e300,
+                        3 => 0.5,
+                        k if fields[f].data_type == DataType::Integer => (k as f64 - 40.0).round(),
                         k => (k as f64 - 40.0) * 0.37 + (r % 13) as f64,
                     })
                     .collect()
@@ -284,11 +297,76 @@ mod tests {
         );
     }
 
+    /// Whether the document's batches are scored a block at a time.
+    fn has_block(doc: &str) -> bool {
+        let model = PmmlModel::parse(doc).expect("model");
+        model.kernel.is_some_and(|k| k.block.is_some())
+    }
+
+    const LR: &str =
+        include_str!("../../../../shared/fixtures/pmml/lr_scaled_breast_cancer.sklearn2pmml.pmml");
+
+    /// A regression over integer, float and double inputs, nested arithmetic,
+    /// a squared predictor and target rescaling.
+    const LINEAR_REGRESSION: &str = r#"<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4">
+      <DataDictionary>
+        <DataField name="a" optype="continuous" dataType="integer"/>
+        <DataField name="b" optype="continuous" dataType="float"/>
+        <DataField name="c" optype="continuous" dataType="double"/>
+        <DataField name="y" optype="continuous" dataType="double"/>
+      </DataDictionary>
+      <TransformationDictionary>
+        <DerivedField name="d" optype="continuous" dataType="double">
+          <Apply function="-">
+            <Apply function="+">
+              <Apply function="*"><FieldRef field="a"/><Constant>0.3</Constant></Apply>
+              <Apply function="/">
+                <FieldRef field="c"/>
+                <Apply function="+">
+                  <Apply function="*"><FieldRef field="c"/><FieldRef field="a"/></Apply>
+                  <Constant>1.5</Constant>
+                </Apply>
+              </Apply>
+            </Apply>
+            <Constant>7.1</Constant>
+          </Apply>
+        </DerivedField>
+      </TransformationDictionary>
+      <RegressionModel functionName="regression">
+        <MiningSchema>
+          <MiningField name="a"/><MiningField name="b"/><MiningField name="c"/>
+          <MiningField name="y" usageType="target"/>
+        </MiningSchema>
+        <Output>
+          <OutputField name="out" optype="continuous" dataType="double" feature="predictedValue"/>
+        </Output>
+        <Targets><Target field="y" rescaleFactor="1.7" rescaleConstant="-0.1"/></Targets>
+        <RegressionTable intercept="0.25">
+          <NumericPredictor name="d" coefficient="-1.5"/>
+          <NumericPredictor name="a" coefficient="0.1" exponent="2"/>
+          <NumericPredictor name="c" coefficient="3e-3"/>
+          <NumericPredictor name="b" coefficient="0.7"/>
+        </RegressionTable>
+      </RegressionModel>
+    </PMML>"#;
+
     #[test]
     fn scaler_logistic_regression_matches_interpreter() {
-        check(include_str!(
-            "../../../../shared/fixtures/pmml/lr_scaled_breast_cancer.sklearn2pmml.pmml"
-        ));
+        assert!(has_block(LR));
+        check(LR);
+    }
+
+    #[test]
+    fn linear_regression_blocks_match_interpreter() {
+        assert!(has_block(LINEAR_REGRESSION));
+        check(LINEAR_REGRESSION);
+    }
+
+    #[test]
+    fn tree_models_are_not_scored_by_blocks() {
+        assert!(!has_block(include_str!(
+            "../tests/data/sklearn_gbdt_bc.pmml"
+        )));
     }
 
     #[test]

@@ -323,6 +323,28 @@ impl PmmlModel {
         true
     }
 
+    /// Scores records `start..start + len` a block at a time on the kernel
+    /// (`inputs[index]`: the kernel's input columns); false when the model
+    /// has no block plan. [`Block::clean`] then tells which records were scored.
+    pub(crate) fn score_block(
+        &self,
+        inputs: &[&[f64]],
+        start: usize,
+        len: usize,
+        b: &mut kernel::Block,
+    ) -> bool {
+        self.kernel
+            .as_ref()
+            .is_some_and(|k| k.run_block(&self.slots, &self.model, inputs, start, len, b))
+    }
+
+    /// Writes result column `c` of the last block's clean records into `dst`.
+    pub(crate) fn write_block(&self, c: usize, b: &kernel::Block, dst: &mut [Value]) {
+        if let Some(k) = &self.kernel {
+            k.write_block(c, b, dst);
+        }
+    }
+
     /// Input indices the numeric kernel reads, `None` without a kernel.
     pub(crate) fn kernel_inputs(&self) -> Option<&[usize]> {
         self.kernel.as_ref().map(|k| k.inputs())

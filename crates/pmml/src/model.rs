@@ -502,22 +502,26 @@ impl Model {
             _ => return None,
         };
         match p {
-            NumPred::Value(x) => {
-                let t = &self.target;
-                let y = if t.is_identity() { x } else { t.process(x) };
-                let y = if t.data_type == DataType::Float {
-                    y as f32 as f64
-                } else {
-                    y
-                };
-                y.is_finite().then_some(NumPred::Value(y))
-            }
+            NumPred::Value(x) => self.target_num(x).map(NumPred::Value),
             NumPred::Class { probs, cats } => probs
                 .as_slice()
                 .iter()
                 .all(|p| p.is_finite())
                 .then_some(NumPred::Class { probs, cats }),
         }
+    }
+
+    /// A regression value after target processing, `None` when not finite.
+    #[inline]
+    pub(crate) fn target_num(&self, x: f64) -> Option<f64> {
+        let t = &self.target;
+        let y = if t.is_identity() { x } else { t.process(x) };
+        let y = if t.data_type == DataType::Float {
+            y as f32 as f64
+        } else {
+            y
+        };
+        y.is_finite().then_some(y)
     }
 
     /// [`Model::evaluate`] on the numeric kernel's slot values; `None` declines the record.

@@ -320,6 +320,66 @@ impl RegressionModel {
         ok
     }
 
+    /// Whether [`RegressionModel::predict_block`] handles this model (a
+    /// regression, or a binary classification whose second class gets
+    /// `1 - p0`); pushes the slots it reads.
+    pub(crate) fn block_slots(&self, function: Function, need: &mut Vec<Slot>) -> bool {
+        if !self.lower(function, need) {
+            return false;
+        }
+        function == Function::Regression || self.tables.len() == 2
+    }
+
+    /// [`RegressionModel::predict_num`] over a block of records, column by
+    /// column: `cols[slot]` holds a slot's values, `out` gets the regression
+    /// value (before target processing) or the first class's probability.
+    /// Each record sees the same additions in the same order as
+    /// [`Table::eval_num`]; records with a non-finite value get garbage that
+    /// the caller discards.
+    pub(crate) fn predict_block(&self, function: Function, cols: &[Vec<f64>], out: &mut [f64]) {
+        let t = &self.tables[0];
+        out.fill(0.0);
+        for &(slot, coef, exp) in &t.numeric {
+            let xs = &cols[slot][..out.len()];
+            if exp == 1 {
+                for (a, &x) in out.iter_mut().zip(xs) {
+                    *a += coef * x;
+                }
+            } else {
+                for (a, &x) in out.iter_mut().zip(xs) {
+                    *a += coef * x.powi(exp);
+                }
+            }
+        }
+        for a in out.iter_mut() {
+            *a += t.intercept;
+        }
+        let norm = match (function, self.scheme) {
+            (Function::Regression, _) => self.norm,
+            (_, Scheme::Binomial(Norm::None)) => {
+                for a in out.iter_mut() {
+                    *a = a.clamp(0.0, 1.0);
+                }
+                return;
+            }
+            (_, Scheme::Binomial(norm)) => norm,
+            _ => return,
+        };
+        match norm {
+            Norm::None | Norm::Simplemax => {}
+            Norm::Softmax | Norm::Logit => {
+                for a in out.iter_mut() {
+                    *a = math::logistic(*a);
+                }
+            }
+            _ => {
+                for a in out.iter_mut() {
+                    *a = norm.apply(*a);
+                }
+            }
+        }
+    }
+
     /// [`RegressionModel::predict`] on the numeric kernel's slot values.
     pub(crate) fn predict_num(&self, vals: &[f64], function: Function) -> Option<NumPred<'_>> {
         if function == Function::Regression {

@@ -292,3 +292,169 @@ impl ServingModel for NativeServing {
         self.plan.as_ref()?.write_answer(batch, &self.names, buf)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pai_components::fitted_model::FittedModel;
+    use pai_components::model_file::{FieldInfo, LabelInfo, Lineage, ModelMeta};
+    use pai_components::pipeline_model::PipelineModel;
+
+    fn meta(class: &str, inputs: &[&str], label: Option<(ValueType, &[&str])>) -> ModelMeta {
+        ModelMeta {
+            format_version: 1,
+            model_class: class.into(),
+            engine_version: "test".into(),
+            input_schema: inputs
+                .iter()
+                .map(|n| FieldInfo {
+                    name: (*n).into(),
+                    ty: ValueType::Float64,
+                })
+                .collect(),
+            label: label.map(|(ty, classes)| LabelInfo {
+                name: "y".into(),
+                ty,
+                classes: classes.iter().map(|c| (*c).to_string()).collect(),
+            }),
+            params: serde_json::Value::Null,
+            metrics: serde_json::Value::Null,
+            created_at: String::new(),
+            lineage: Lineage {
+                run_id: String::new(),
+                pipeline: String::new(),
+                node: String::new(),
+                manifest_sha256: String::new(),
+                git_commit: None,
+            },
+            model_sha256: String::new(),
+        }
+    }
+
+    /// A standard scaler on `a`, `b`, `c` (not `d`), then a logistic
+    /// regression over `c`, `a`, `d` with `classes`.
+    fn pipeline(label_ty: ValueType, classes: &[&str]) -> LoadedModel {
+        let inputs = ["a", "b", "c", "d"];
+        let scaler = LoadedModel {
+            meta: meta("StandardScalerModel", &inputs, None),
+            model: FittedModel::StandardScalerModel(pai_ml::StandardScalerModel {
+                columns: vec!["a".into(), "b".into(), "c".into()],
+                means: vec![14.127, -3.5, 0.0912],
+                scales: vec![3.52, 1.0, 0.0139],
+            }),
+        };
+        let rows = if classes.len() == 2 { 1 } else { classes.len() };
+        let lr = LoadedModel {
+            meta: meta(
+                "LogisticRegressionModel",
+                &inputs,
+                Some((label_ty, classes)),
+            ),
+            model: FittedModel::LogisticRegressionModel(pai_ml::LogisticRegressionModel {
+                features: vec!["c".into(), "a".into(), "d".into()],
+                label: "y".into(),
+                classes: classes.iter().map(|c| (*c).to_string()).collect(),
+                coefficients: (0..rows)
+                    .map(|k| vec![0.7 - k as f64, -1.3 + 0.1 * k as f64, 0.031])
+                    .collect(),
+                intercepts: (0..rows).map(|k| 0.2 * k as f64 - 0.1).collect(),
+            }),
+        };
+        LoadedModel {
+            meta: meta("PipelineModel", &inputs, Some((label_ty, classes))),
+            model: FittedModel::PipelineModel(PipelineModel {
+                stages: vec![scaler, lr],
+            }),
+        }
+    }
+
+    fn batch(rows: usize, seed: u64) -> InputBatch {
+        let mut state = seed | 1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let centres = [(14.0, 4.0), (-3.0, 2.0), (0.09, 0.02), (0.0, 300.0)];
+        InputBatch {
+            rows,
+            columns: centres
+                .iter()
+                .map(|&(m, s)| {
+                    InputColumn::Number(
+                        (0..rows)
+                            .map(|_| Some(m + (next() - 0.5) * 8.0 * s))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn assert_same_answers(model: &NativeServing, b: &InputBatch) {
+        let general = model.score_general(b);
+        assert_eq!(model.score(b), general);
+        let mut direct = Vec::new();
+        match model.write_answer(b, &mut direct) {
+            Some(()) => {
+                let mut want = Vec::new();
+                crate::rows::write_rows(model.outputs(), &general.expect("scored"), &mut want);
+                assert_eq!(
+                    String::from_utf8_lossy(&direct),
+                    String::from_utf8_lossy(&want)
+                );
+            }
+            None => assert!(direct.is_empty()),
+        }
+    }
+
+    #[test]
+    fn the_direct_path_answers_exactly_as_score_batch() {
+        for (ty, classes) in [
+            (ValueType::Int64, &["0", "1"][..]),
+            (ValueType::String, &["no", "yes"][..]),
+            (
+                ValueType::String,
+                &["setosa", "versicolor", "virginica"][..],
+            ),
+            (ValueType::Float64, &["1.5", "2.5", "3.5", "4.5"][..]),
+        ] {
+            let model = NativeServing::new(pipeline(ty, classes)).expect("loads");
+            assert!(model.has_direct_path(), "{classes:?}");
+            for (rows, seed) in [(1, 1), (7, 2), (300, 3), (2500, 4)] {
+                assert_same_answers(&model, &batch(rows, seed));
+            }
+            // A missing value of an unscaled column the regression does
+            // not read is fine; of a feature, it is the general path's
+            // error.
+            let mut b = batch(5, 9);
+            if let InputColumn::Number(v) = &mut b.columns[1] {
+                v[2] = None;
+            }
+            assert_same_answers(&model, &b);
+            if let InputColumn::Number(v) = &mut b.columns[3] {
+                v[4] = None;
+            }
+            assert_eq!(model.write_answer(&b, &mut Vec::new()), None);
+            assert!(model.score(&b).is_err());
+            // Huge values overflow on the way: the general path decides.
+            let mut b = batch(3, 5);
+            if let InputColumn::Number(v) = &mut b.columns[0] {
+                v[1] = Some(1e308);
+            }
+            assert_same_answers(&model, &b);
+        }
+    }
+
+    #[test]
+    fn other_models_keep_the_general_path() {
+        let mut loaded = pipeline(ValueType::Int64, &["0", "1"]);
+        if let FittedModel::PipelineModel(p) = &mut loaded.model {
+            p.stages.truncate(1);
+        }
+        let model = NativeServing::new(loaded).expect("loads");
+        assert!(!model.has_direct_path());
+        assert_same_answers(&model, &batch(4, 7));
+    }
+}
