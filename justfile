@@ -12,11 +12,9 @@ test:
 schema:
     cargo run -q -- schema > schemas/pipeline.schema.json
 
-# What CI runs: formatting, lints, tests.
+# What CI runs: formatting, lints, tests (and the test servers' installs).
 ci:
-    cargo fmt --all -- --check
-    cargo clippy --workspace --all-targets -- -D warnings
-    cargo test --workspace
+    bash .ci/run
 
 # Benchmarks; figures go to docs/BENCHMARKS.md.
 bench:
@@ -25,3 +23,6 @@ bench:
     bash bench/lorenz.sh
     bash bench/train.sh
     cargo build --release --quiet && python3 bench/validate.py
+    bash bench/pmml.sh
+    bash bench/serve.sh
+    bash bench/schedule.sh
