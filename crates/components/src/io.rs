@@ -7,9 +7,16 @@
 
 use std::path::{Path, PathBuf};
 
-use arrow::array::RecordBatch;
+use std::sync::Arc;
+
+use arrow::array::{Array, RecordBatch};
+use arrow::buffer::Buffer;
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use arrow::ipc::reader::{FileDecoder, read_footer_length};
 use pai_core::{Error, Result, RunContext};
 use pai_store::fsutil::DigestWriter;
+use rayon::prelude::*;
 
 use crate::table::read_parquet;
 
@@ -22,30 +29,88 @@ pub fn input_table(ctx: &RunContext, port: &str) -> Result<RecordBatch> {
 }
 
 /// Reads a table artifact (Arrow IPC; Parquet is accepted too).
+///
+/// The file is read whole into one buffer that the batches reference
+/// without copying; several batches are then concatenated column by column
+/// in parallel.
 pub fn read_artifact(path: &Path) -> Result<RecordBatch> {
     if path.extension().is_some_and(|e| e == "parquet") {
         return read_parquet(path);
     }
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let bad = |e: arrow::error::ArrowError| {
         Error::invalid(format!(
             "`{}`: unreadable table artifact: {e}",
             path.display()
         ))
     };
-    let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None)
-        .map_err(bad)?;
-    let schema = reader.schema();
-    let batches = reader
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(bad)?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let (schema, batches) = decode_ipc_file(Buffer::from_vec(bytes)).map_err(bad)?;
     match batches.len() {
+        0 => Ok(RecordBatch::new_empty(schema)),
         1 => batches
             .into_iter()
             .next()
             .ok_or_else(|| Error::invalid("empty artifact")),
-        _ => arrow::compute::concat_batches(&schema, &batches).map_err(bad),
+        _ => concat_parallel(&schema, &batches).map_err(bad),
     }
+}
+
+/// The schema and record batches of an Arrow IPC file held in `buffer`;
+/// the batches' arrays are slices of `buffer` where aligned.
+fn decode_ipc_file(
+    buffer: Buffer,
+) -> std::result::Result<(SchemaRef, Vec<RecordBatch>), ArrowError> {
+    let short = || ArrowError::ParseError("the file is too short for an Arrow IPC file".into());
+    let trailer_start = buffer.len().checked_sub(10).ok_or_else(short)?;
+    let trailer: [u8; 10] = buffer[trailer_start..].try_into().map_err(|_| short())?;
+    let footer_len = read_footer_length(trailer)?;
+    let footer_start = trailer_start.checked_sub(footer_len).ok_or_else(short)?;
+    let footer = arrow::ipc::root_as_footer(&buffer[footer_start..trailer_start])
+        .map_err(|e| ArrowError::ParseError(format!("Unable to get root as footer: {e:?}")))?;
+    let ipc_schema = footer
+        .schema()
+        .ok_or_else(|| ArrowError::ParseError("the footer has no schema".into()))?;
+    let schema: SchemaRef = Arc::new(arrow::ipc::convert::try_fb_to_schema(ipc_schema)?);
+    let mut decoder = FileDecoder::new(schema.clone(), footer.version());
+    let block_buffer = |block: &arrow::ipc::Block| {
+        let offset = usize::try_from(block.offset()).map_err(|_| short())?;
+        let len = usize::try_from(block.metaDataLength()).map_err(|_| short())?
+            + usize::try_from(block.bodyLength()).map_err(|_| short())?;
+        if offset.checked_add(len).is_none_or(|end| end > footer_start) {
+            return Err(short());
+        }
+        Ok(buffer.slice_with_length(offset, len))
+    };
+    for block in footer.dictionaries().iter().flatten() {
+        decoder.read_dictionary(block, &block_buffer(block)?)?;
+    }
+    let mut batches = Vec::new();
+    for block in footer.recordBatches().iter().flatten() {
+        if let Some(batch) = decoder.read_record_batch(block, &block_buffer(block)?)? {
+            batches.push(batch);
+        }
+    }
+    Ok((schema, batches))
+}
+
+/// `concat_batches`, with the columns concatenated in parallel.
+fn concat_parallel(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> std::result::Result<RecordBatch, ArrowError> {
+    let columns = (0..schema.fields().len())
+        .into_par_iter()
+        .map(|i| {
+            let parts: Vec<&dyn Array> = batches.iter().map(|b| b.column(i).as_ref()).collect();
+            arrow::compute::concat(&parts)
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
+    RecordBatch::try_new_with_options(
+        schema.clone(),
+        columns,
+        &arrow::array::RecordBatchOptions::new().with_row_count(Some(rows)),
+    )
 }
 
 /// Opens the table connected to input `port` for reading batch by batch,
@@ -179,6 +244,11 @@ mod tests {
         );
         let p = output_table(&ctx, "output", &batch).unwrap();
         assert_eq!(read_artifact(&p).unwrap(), batch);
+        // several batches come back as one
+        let two = [batch.clone(), batch.slice(1, 1)];
+        let p = output_batches(&ctx, "many", &batch.schema(), &two).unwrap();
+        let whole = arrow::compute::concat_batches(&batch.schema(), &two).unwrap();
+        assert_eq!(read_artifact(&p).unwrap(), whole);
         // the digest computed while writing is the file's
         let bytes = std::fs::read(&p).unwrap();
         assert_eq!(
