@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use common::server::*;
-use common::{Ws, manifest, read_csv, repo, stderr};
+use common::{Ws, manifest, repo, stderr};
 use serde_json::{Value, json};
 
 /// Runs a manifest with the components pointed at `srv`.
@@ -49,25 +49,6 @@ fn example(ws: &Ws, name: &str) -> std::path::PathBuf {
     copy
 }
 
-/// The first `n` rows of breast_cancer as request objects.
-fn rows(n: usize) -> Vec<Value> {
-    let text = std::fs::read_to_string(repo().join("data/breast_cancer.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .take(n)
-        .map(|l| {
-            let mut m = serde_json::Map::new();
-            for (h, v) in header.iter().zip(l.split(',')) {
-                if *h != "diagnosis" {
-                    m.insert(h.to_string(), json!(v.parse::<f64>().unwrap()));
-                }
-            }
-            Value::Object(m)
-        })
-        .collect()
-}
-
 fn bill_class(ws: &Ws, class: &str) -> Value {
     let out = ws.run(&["usage", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -93,19 +74,14 @@ fn deploy_then_update_under_load_and_a_broken_update() {
     assert_eq!(svc["state"], "Running");
     assert_eq!(svc["version"], 1);
     let token = svc["token"].as_str().unwrap().to_string();
-    let (_, batch) = read_csv(&ws.path().join("out/eas_batch_scores.csv"));
     let (status, answers) = post_json(
         &srv.addr,
         "/api/predict/bc_lr",
         &token,
-        &Value::Array(rows(40)),
+        &Value::Array(bc_rows(40)),
     );
     assert_eq!(status, 200, "{answers}");
-    for (a, b) in answers.as_array().unwrap().iter().zip(&batch) {
-        assert_eq!(a["prediction_result"].to_string().trim_matches('"'), b[0]);
-        let detail: Value = serde_json::from_str(&b[1]).unwrap();
-        assert_eq!(a["prediction_detail"], detail);
-    }
+    assert_answers_match_batch(&answers, &ws.path().join("out/eas_batch_scores.csv"));
 
     // Update under a bounded concurrent load: no request fails.
     let stop = Arc::new(AtomicBool::new(false));
@@ -114,7 +90,7 @@ fn deploy_then_update_under_load_and_a_broken_update() {
         .map(|_| {
             let (stop, ok, failed) = (stop.clone(), ok.clone(), failed.clone());
             let (addr, token) = (srv.addr.clone(), token.clone());
-            let body = Value::Array(rows(1));
+            let body = Value::Array(bc_rows(1));
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let (s, _) = post_json(&addr, "/api/predict/bc_lr", &token, &body);
@@ -156,7 +132,7 @@ fn deploy_then_update_under_load_and_a_broken_update() {
         &srv.addr,
         "/api/predict/bc_lr",
         &token,
-        &Value::Array(rows(2)),
+        &Value::Array(bc_rows(2)),
     );
     assert_eq!(status, 200);
     let su = bill_class(&ws, "service_update");

@@ -454,40 +454,12 @@ fn native_service_answers_like_batch_predict() {
     assert_eq!(s["state"], "Running");
     let token = s["token"].as_str().unwrap().to_string();
 
-    let (header, data) = read_csv(&bc);
-    let rows: Vec<Value> = data
-        .iter()
-        .take(40)
-        .map(|r| {
-            let m: serde_json::Map<String, Value> = header
-                .iter()
-                .zip(r)
-                .filter(|(h, _)| *h != "diagnosis")
-                .map(|(h, v)| (h.clone(), json!(v.parse::<f64>().unwrap())))
-                .collect();
-            Value::Object(m)
-        })
-        .collect();
+    let rows = bc_rows(40);
     let t = Instant::now();
     let (status, answer) = post_json(&srv.addr, "/api/predict/bc", &token, &Value::Array(rows));
     assert_eq!(status, 200, "{answer}");
     assert!(t.elapsed() < Duration::from_secs(5));
-    let (sh, scores) = read_csv(&ws.path().join("scores.csv"));
-    let (pr, pd) = (
-        sh.iter().position(|h| h == "prediction_result").unwrap(),
-        sh.iter().position(|h| h == "prediction_detail").unwrap(),
-    );
-    for (a, want) in answer.as_array().unwrap().iter().zip(&scores) {
-        assert_eq!(a["prediction_result"].to_string(), want[pr]);
-        let detail: Value = serde_json::from_str(&want[pd]).unwrap();
-        assert!(a["prediction_detail"].is_object(), "{a}");
-        for (k, v) in detail.as_object().unwrap() {
-            assert_eq!(
-                a["prediction_detail"][k].as_f64().unwrap(),
-                v.as_f64().unwrap()
-            );
-        }
-    }
+    assert_answers_match_batch(&answer, &ws.path().join("scores.csv"));
     assert_eq!(answer.as_array().unwrap().len(), 40);
     // A missing field is a null, as batch predict reads it.
     let (status, e) = post_json(
@@ -522,34 +494,9 @@ fn scaler_and_lr_pipeline_model_from_oss_answers_like_batch_predict() {
     );
     assert_eq!(s["state"], "Running", "{s}");
     let token = s["token"].as_str().unwrap().to_string();
-    let (header, data) = read_csv(&bc);
-    let rows: Vec<Value> = data
-        .iter()
-        .take(30)
-        .map(|r| {
-            let m: serde_json::Map<String, Value> = header
-                .iter()
-                .zip(r)
-                .filter(|(h, _)| *h != "diagnosis")
-                .map(|(h, v)| (h.clone(), json!(v.parse::<f64>().unwrap())))
-                .collect();
-            Value::Object(m)
-        })
-        .collect();
+    let rows = bc_rows(30);
     let (status, answer) = post_json(&srv.addr, "/api/predict/bc_pm", &token, &Value::Array(rows));
     assert_eq!(status, 200, "{answer}");
-    let (sh, scores) = read_csv(&ws.path().join("scores.csv"));
-    let pr = sh.iter().position(|h| h == "prediction_result").unwrap();
-    let pd = sh.iter().position(|h| h == "prediction_detail").unwrap();
     assert_eq!(answer.as_array().unwrap().len(), 30);
-    for (a, want) in answer.as_array().unwrap().iter().zip(&scores) {
-        assert_eq!(a["prediction_result"].to_string(), want[pr]);
-        let detail: Value = serde_json::from_str(&want[pd]).unwrap();
-        for (k, v) in detail.as_object().unwrap() {
-            assert_eq!(
-                a["prediction_detail"][k].as_f64().unwrap(),
-                v.as_f64().unwrap()
-            );
-        }
-    }
+    assert_answers_match_batch(&answer, &ws.path().join("scores.csv"));
 }

@@ -125,3 +125,41 @@ pub fn create(ws: &Ws, srv: &Server, spec: &Value) -> Value {
     assert!(out.status.success(), "{}", stderr(&out));
     show(ws, srv, spec["name"].as_str().unwrap())
 }
+
+/// The first `n` rows of the committed breast_cancer data as request
+/// objects (every feature, no label).
+pub fn bc_rows(n: usize) -> Vec<Value> {
+    let (header, data) = super::read_csv(&repo().join("data/breast_cancer.csv"));
+    data.iter()
+        .take(n)
+        .map(|r| {
+            let m: serde_json::Map<String, Value> = header
+                .iter()
+                .zip(r)
+                .filter(|(h, _)| *h != "diagnosis")
+                .map(|(h, v)| (h.clone(), serde_json::json!(v.parse::<f64>().unwrap())))
+                .collect();
+            Value::Object(m)
+        })
+        .collect()
+}
+
+/// Asserts that a service's `answer` (an array) equals, row by row, the
+/// `prediction_result` and `prediction_detail` that batch `predict` wrote
+/// to `scores_csv`.
+pub fn assert_answers_match_batch(answer: &Value, scores_csv: &std::path::Path) {
+    let (sh, scores) = super::read_csv(scores_csv);
+    let pr = sh.iter().position(|h| h == "prediction_result").unwrap();
+    let pd = sh.iter().position(|h| h == "prediction_detail").unwrap();
+    let answers = answer.as_array().unwrap();
+    assert!(answers.len() <= scores.len());
+    for (a, want) in answers.iter().zip(&scores) {
+        assert_eq!(
+            a["prediction_result"].to_string().trim_matches('"'),
+            want[pr]
+        );
+        let detail: Value = serde_json::from_str(&want[pd]).unwrap();
+        assert!(a["prediction_detail"].is_object(), "{a}");
+        assert_eq!(a["prediction_detail"], detail, "{a}");
+    }
+}
