@@ -73,6 +73,19 @@ impl Money {
         }
     }
 
+    /// The same amount written with fewer fraction digits, down to
+    /// `scale`, as far as that loses nothing.
+    pub fn narrowed_to(self, scale: u32) -> Money {
+        let mut m = self;
+        while m.scale > scale && m.units % 10 == 0 {
+            m = Money {
+                units: m.units / 10,
+                scale: m.scale - 1,
+            };
+        }
+        m
+    }
+
     /// The exact product with a count.
     pub fn times(self, n: u64) -> Money {
         Money {
@@ -168,5 +181,12 @@ mod tests {
         assert_eq!((unit + small).to_string(), "0.0023");
         assert!(Money::parse("0.1000").unwrap() == Money::parse("0.1").unwrap());
         assert!(Money::parse("0.101").unwrap() > Money::parse("0.1").unwrap());
+        let t = Money::parse("0.1000").unwrap();
+        assert_eq!(t.narrowed_to(3).to_string(), "0.100");
+        assert_eq!(t.narrowed_to(0).to_string(), "0.1");
+        assert_eq!(
+            Money::parse("0.1002").unwrap().narrowed_to(3).to_string(),
+            "0.1002"
+        );
     }
 }

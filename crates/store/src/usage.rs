@@ -183,8 +183,8 @@ impl Bill {
         }
         // The total prints with the precision of the classes in use.
         let total = match used_scale {
-            Some(s) if s < total.scale() => Money::parse(&format_at(total, s)).unwrap_or(total),
-            _ => total,
+            Some(s) => total.narrowed_to(s),
+            None => total,
         };
         Bill {
             month: month.to_string(),
@@ -194,23 +194,6 @@ impl Bill {
             total,
             currency: billing.currency.clone(),
         }
-    }
-}
-
-/// `m` printed with `scale` fraction digits when that loses nothing.
-fn format_at(m: Money, scale: u32) -> String {
-    let text = m.to_string();
-    let Some((int, frac)) = text.split_once('.') else {
-        return text;
-    };
-    let keep = scale as usize;
-    if frac[keep.min(frac.len())..].bytes().any(|b| b != b'0') {
-        return text;
-    }
-    if keep == 0 {
-        int.to_string()
-    } else {
-        format!("{int}.{}", &frac[..keep.min(frac.len())])
     }
 }
 
