@@ -26,7 +26,9 @@ pub use error::MlError;
 pub use features::resolve_features;
 pub use kmeans::{KMeansDistance, KMeansInit, KMeansModel, KMeansParams, fit_kmeans};
 pub use linear::{LinearRegressionModel, LinearRegressionParams, fit_linear_regression};
-pub use logistic::{LogisticRegressionModel, LogisticRegressionParams, fit_logistic_regression};
+pub use logistic::{
+    LogisticRegressionModel, LogisticRegressionParams, class_probabilities, fit_logistic_regression,
+};
 pub use naive_bayes::{
     CategoricalFeature, GaussianFeature, NaiveBayesModel, NaiveBayesParams, fit_naive_bayes,
 };

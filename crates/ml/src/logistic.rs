@@ -348,35 +348,11 @@ impl Predictor for LogisticRegressionModel {
                     let len = end - start;
                     let z = &mut z[..len * w.len()];
                     scores(&cols, start, len, &w, &self.intercepts, z);
-                    if k == 2 {
-                        for r in 0..len {
-                            let p1 = sigmoid(z[r]);
-                            pr[2 * r] = 1.0 - p1;
-                            pr[2 * r + 1] = p1;
-                            lab[r] = u32::from(z[r] > 0.0);
-                        }
-                    } else {
-                        for r in 0..len {
-                            let row = &mut pr[r * k..(r + 1) * k];
-                            let mut m = f64::NEG_INFINITY;
-                            let mut best = 0;
-                            for c in 0..k {
-                                let v = z[c * len + r];
-                                if v > m {
-                                    m = v;
-                                    best = c;
-                                }
-                            }
-                            let mut s = 0.0;
-                            for (c, p) in row.iter_mut().enumerate() {
-                                *p = (z[c * len + r] - m).exp();
-                                s += *p;
-                            }
-                            for p in row.iter_mut() {
-                                *p /= s;
-                            }
-                            lab[r] = best as u32;
-                        }
+                    let k_rows = w.len();
+                    for r in 0..len {
+                        let score = |c: usize| z[c * len + r];
+                        let row = &mut pr[r * k..(r + 1) * k];
+                        lab[r] = class_probabilities(k_rows, score, row);
                     }
                 },
             );
@@ -389,4 +365,38 @@ impl Predictor for LogisticRegressionModel {
             }),
         })
     }
+}
+
+/// One row's class probabilities from its scores (`score(c)` for each of
+/// the model's `rows` coefficient rows) into `p`, and the predicted class
+/// code: the sigmoid of the single score for a binary model, the softmax
+/// otherwise. Batch prediction and online serving both call it, so their
+/// answers are the same bits.
+#[inline]
+pub fn class_probabilities(rows: usize, score: impl Fn(usize) -> f64, p: &mut [f64]) -> u32 {
+    if rows == 1 {
+        let z = score(0);
+        let p1 = sigmoid(z);
+        p[0] = 1.0 - p1;
+        p[1] = p1;
+        return u32::from(z > 0.0);
+    }
+    let mut m = f64::NEG_INFINITY;
+    let mut best = 0;
+    for c in 0..rows {
+        let v = score(c);
+        if v > m {
+            m = v;
+            best = c;
+        }
+    }
+    let mut s = 0.0;
+    for (c, pc) in p.iter_mut().enumerate() {
+        *pc = (score(c) - m).exp();
+        s += *pc;
+    }
+    for pc in p.iter_mut() {
+        *pc /= s;
+    }
+    best as u32
 }

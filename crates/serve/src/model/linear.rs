@@ -222,37 +222,19 @@ impl LinearPlan {
         Some(())
     }
 
-    /// Each class's probability from the scores `z` (the computation of
-    /// `pai_ml`'s logistic regression predict); returns the predicted class
-    /// code, or `None` for a non-finite score.
+    /// Each class's probability from the scores `z`, by the same function
+    /// `pai_ml`'s batch predict calls; returns the predicted class code, or
+    /// `None` for a non-finite score.
     fn probabilities(&self, z: &[f64], p: &mut [f64]) -> Option<usize> {
         if z.iter().any(|v| !v.is_finite()) {
             return None;
         }
-        if self.classes == 2 {
-            let z0 = *z.first()?;
-            let p1 = sigmoid(z0);
-            p[0] = 1.0 - p1;
-            p[1] = p1;
-            return Some(usize::from(z0 > 0.0));
+        let rows = if self.classes == 2 { 1 } else { self.classes };
+        if z.len() < rows {
+            return None;
         }
-        let mut m = f64::NEG_INFINITY;
-        let mut best = 0;
-        for (c, &v) in z.iter().enumerate() {
-            if v > m {
-                m = v;
-                best = c;
-            }
-        }
-        let mut s = 0.0;
-        for (pc, &zc) in p.iter_mut().zip(z) {
-            *pc = (zc - m).exp();
-            s += *pc;
-        }
-        for pc in p.iter_mut() {
-            *pc /= s;
-        }
-        Some(best)
+        let best = pai_ml::class_probabilities(rows, |c| z[c], p);
+        Some(best as usize)
     }
 
     /// The detail object `{"class": probability, …}`, as `score_batch`
@@ -271,16 +253,6 @@ impl LinearPlan {
             }
         }
         buf.push(b'}');
-    }
-}
-
-/// The logistic function, written as `pai_ml`'s kernel writes it.
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
     }
 }
 
