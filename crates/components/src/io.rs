@@ -3,7 +3,8 @@
 //! parsing) in the node's output directory. The scheduler publishes the
 //! directory atomically, so these files are written without fsync. They
 //! are digested as they are written ([`pai_store::fsutil::DigestWriter`]),
-//! so publishing does not read them back.
+//! so publishing does not read them back, and handed to later nodes of the
+//! same process in memory ([`crate::table_cache`]).
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +20,7 @@ use pai_store::fsutil::DigestWriter;
 use rayon::prelude::*;
 
 use crate::table::read_parquet;
+use crate::table_cache;
 
 /// The file name of a table artifact.
 pub const TABLE_FILE: &str = "data.arrow";
@@ -28,31 +30,54 @@ pub fn input_table(ctx: &RunContext, port: &str) -> Result<RecordBatch> {
     read_artifact(&ctx.input(port)?.path)
 }
 
-/// Reads a table artifact (Arrow IPC; Parquet is accepted too).
+/// Reads a table artifact (Arrow IPC; Parquet is accepted too) as one
+/// batch.
 ///
-/// The file is read whole into one buffer that the batches reference
-/// without copying; several batches are then concatenated column by column
-/// in parallel.
+/// A table this process wrote or read before and that is unchanged comes
+/// from [`crate::table_cache`]. Otherwise the file is read whole into one
+/// buffer that the batches reference without copying. Several batches are
+/// concatenated column by column in parallel, and the result is kept for
+/// the next reader.
 pub fn read_artifact(path: &Path) -> Result<RecordBatch> {
     if path.extension().is_some_and(|e| e == "parquet") {
         return read_parquet(path);
     }
-    let bad = |e: arrow::error::ArrowError| {
-        Error::invalid(format!(
-            "`{}`: unreadable table artifact: {e}",
-            path.display()
-        ))
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    let (schema, batches) = match table_cache::get(&meta) {
+        Some(batches) if batches.len() == 1 => {
+            return batches
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::invalid("empty artifact"));
+        }
+        Some(batches) if !batches.is_empty() => (batches[0].schema(), batches),
+        _ => read_ipc_file(path)?,
     };
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (schema, batches) = decode_ipc_file(Buffer::from_vec(bytes)).map_err(bad)?;
-    match batches.len() {
-        0 => Ok(RecordBatch::new_empty(schema)),
+    let whole = match batches.len() {
+        0 => RecordBatch::new_empty(schema),
         1 => batches
             .into_iter()
             .next()
-            .ok_or_else(|| Error::invalid("empty artifact")),
-        _ => concat_parallel(&schema, &batches).map_err(bad),
-    }
+            .ok_or_else(|| Error::invalid("empty artifact"))?,
+        _ => concat_parallel(&schema, &batches).map_err(|e| unreadable(path, e))?,
+    };
+    table_cache::put(&meta, vec![whole.clone()], table_cache::capacity());
+    Ok(whole)
+}
+
+/// The schema and record batches of the Arrow IPC file at `path`, read
+/// whole into one buffer that the batches reference without copying.
+fn read_ipc_file(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    decode_ipc_file(Buffer::from_vec(bytes)).map_err(|e| unreadable(path, e))
+}
+
+/// The error for a table artifact that does not decode.
+fn unreadable(path: &Path, e: ArrowError) -> Error {
+    Error::invalid(format!(
+        "`{}`: unreadable table artifact: {e}",
+        path.display()
+    ))
 }
 
 /// The schema and record batches of an Arrow IPC file held in `buffer`;
@@ -119,12 +144,7 @@ pub fn input_batches(ctx: &RunContext, port: &str) -> Result<BatchStream> {
     let path = ctx.input(port)?.path.clone();
     let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
     let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None)
-        .map_err(|e| {
-            Error::invalid(format!(
-                "`{}`: unreadable table artifact: {e}",
-                path.display()
-            ))
-        })?;
+        .map_err(|e| unreadable(&path, e))?;
     Ok(BatchStream { path, reader })
 }
 
@@ -146,14 +166,9 @@ impl Iterator for BatchStream {
 
     fn next(&mut self) -> Option<Self::Item> {
         let path = &self.path;
-        self.reader.next().map(|r| {
-            r.map_err(|e| {
-                Error::invalid(format!(
-                    "`{}`: unreadable table artifact: {e}",
-                    path.display()
-                ))
-            })
-        })
+        self.reader
+            .next()
+            .map(|r| r.map_err(|e| unreadable(path, e)))
     }
 }
 
@@ -178,10 +193,16 @@ pub fn output_batches(
 }
 
 /// Writes a table artifact batch by batch, so that a large table never has
-/// to be held in memory whole.
+/// to be held in memory whole; the batches of a table that fits in
+/// [`table_cache::capacity`] are kept for the nodes that read it next.
 pub struct TableWriter {
     path: PathBuf,
     writer: arrow::ipc::writer::FileWriter<std::io::BufWriter<DigestWriter>>,
+    /// The file's schema.
+    schema: SchemaRef,
+    /// The batches written so far (with the file's schema, as they read
+    /// back), while they fit in the cache.
+    kept: Option<(Vec<RecordBatch>, usize)>,
 }
 
 impl TableWriter {
@@ -198,7 +219,13 @@ impl TableWriter {
             schema,
         )
         .map_err(|e| Error::invalid(format!("writing `{}`: {e}", path.display())))?;
-        Ok(TableWriter { path, writer })
+        let kept = (table_cache::capacity() > 0).then(|| (Vec::new(), 0));
+        Ok(TableWriter {
+            path,
+            writer,
+            schema: schema.clone(),
+            kept,
+        })
     }
 
     /// Appends a batch.
@@ -206,7 +233,15 @@ impl TableWriter {
         let path = &self.path;
         self.writer
             .write(batch)
-            .map_err(|e| Error::invalid(format!("writing `{}`: {e}", path.display())))
+            .map_err(|e| Error::invalid(format!("writing `{}`: {e}", path.display())))?;
+        if let Some((batches, bytes)) = &mut self.kept {
+            *bytes += batch.get_array_memory_size();
+            match RecordBatch::try_new(self.schema.clone(), batch.columns().to_vec()) {
+                Ok(b) if *bytes <= table_cache::capacity() => batches.push(b),
+                _ => self.kept = None,
+            }
+        }
+        Ok(())
     }
 
     /// Finishes the file and returns its path for the node's outputs.
@@ -221,6 +256,10 @@ impl TableWriter {
             .map_err(|e| Error::io(&self.path, e.into_error()))?
             .finish()
             .map_err(|e| Error::io(&self.path, e))?;
+        if let Some((batches, _)) = self.kept.take() {
+            let meta = std::fs::metadata(&self.path).map_err(|e| Error::io(&self.path, e))?;
+            table_cache::put(&meta, batches, table_cache::capacity());
+        }
         Ok(self.path)
     }
 }
@@ -243,12 +282,21 @@ mod tests {
             dir.path().join("out"),
         );
         let p = output_table(&ctx, "output", &batch).unwrap();
+        // from the in-process hand-off, and from the file
         assert_eq!(read_artifact(&p).unwrap(), batch);
+        assert_eq!(read_ipc_file(&p).unwrap().1, vec![batch.clone()]);
         // several batches come back as one
         let two = [batch.clone(), batch.slice(1, 1)];
         let p = output_batches(&ctx, "many", &batch.schema(), &two).unwrap();
         let whole = arrow::compute::concat_batches(&batch.schema(), &two).unwrap();
+        assert_eq!(read_ipc_file(&p).unwrap().1, two.to_vec());
         assert_eq!(read_artifact(&p).unwrap(), whole);
+        assert_eq!(read_artifact(&p).unwrap(), whole);
+        // a file changed since it was written is read again
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        let other = output_table(&ctx, "other", &batch.slice(0, 1)).unwrap();
+        std::fs::copy(&other, &p).unwrap();
+        assert_eq!(read_artifact(&p).unwrap(), batch.slice(0, 1));
         // the digest computed while writing is the file's
         let bytes = std::fs::read(&p).unwrap();
         assert_eq!(

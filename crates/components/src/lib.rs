@@ -50,6 +50,7 @@ pub mod scoring;
 mod split;
 mod standard_scaler;
 pub mod table;
+pub mod table_cache;
 mod train;
 mod update_eas_service;
 mod write_table;

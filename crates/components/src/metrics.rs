@@ -135,11 +135,25 @@ pub fn multi_class_metrics(actual: &[String], predicted: &[String]) -> MultiClas
     let mut labels: Vec<String> = actual.iter().chain(predicted).cloned().collect();
     labels.sort();
     labels.dedup();
+    let code = |s: &String| labels.binary_search(s).unwrap_or(0) as u32;
+    let actual: Vec<u32> = actual.iter().map(code).collect();
+    let predicted: Vec<u32> = predicted.iter().map(code).collect();
+    multi_class_metrics_of_codes(labels, &actual, &predicted)
+}
+
+/// [`multi_class_metrics`] over class codes: `labels[c]` names code `c`
+/// (codes out of range are not counted).
+pub fn multi_class_metrics_of_codes(
+    labels: Vec<String>,
+    actual: &[u32],
+    predicted: &[u32],
+) -> MultiClassMetrics {
     let k = labels.len();
-    let index = |s: &String| labels.binary_search(s).unwrap_or(0);
     let mut cm = vec![vec![0u64; k]; k];
-    for (a, p) in actual.iter().zip(predicted) {
-        cm[index(a)][index(p)] += 1;
+    for (&a, &p) in actual.iter().zip(predicted) {
+        if let Some(cell) = cm.get_mut(a as usize).and_then(|row| row.get_mut(p as usize)) {
+            *cell += 1;
+        }
     }
     let n = actual.len().min(predicted.len());
     let correct: u64 = (0..k).map(|i| cm[i][i]).sum();

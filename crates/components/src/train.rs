@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::fitted_model::{Applied, FittedModel};
 use crate::frame::{TableColumns, ValueType};
 use crate::io::input_table;
-use crate::metrics::{multi_class_metrics, regression_metrics};
+use crate::metrics::{multi_class_metrics_of_codes, regression_metrics};
 use crate::model_file::{FieldInfo, LabelInfo, ModelInfo, write_model};
 
 /// The input port of every trainer and preprocessing stage.
@@ -195,15 +195,27 @@ fn training_metrics(
     m.insert("rows".into(), frame.n_rows.into());
     match (target, &out.values) {
         (Some(Target::Classes { codes, classes, .. }), PredictedValues::Labels(pred)) => {
-            let actual: Vec<String> = codes
+            // the model's class codes as the target's (the same list for
+            // every trainer; mapped by name otherwise)
+            let to_target: Vec<u32> = out
+                .classes
                 .iter()
-                .map(|&c| classes.get(c as usize).cloned().unwrap_or_default())
+                .map(|c| {
+                    classes
+                        .iter()
+                        .position(|t| t == c)
+                        .map_or(u32::MAX, |i| i as u32)
+                })
                 .collect();
-            let predicted: Vec<String> = pred
-                .iter()
-                .map(|&c| out.classes.get(c as usize).cloned().unwrap_or_default())
-                .collect();
-            let mc = multi_class_metrics(&actual, &predicted);
+            let predicted: Vec<u32> = if to_target.iter().enumerate().all(|(i, &t)| t == i as u32)
+            {
+                pred.clone()
+            } else {
+                pred.iter()
+                    .map(|&c| to_target.get(c as usize).copied().unwrap_or(u32::MAX))
+                    .collect()
+            };
+            let mc = multi_class_metrics_of_codes(classes.clone(), codes, &predicted);
             m.insert("accuracy".into(), mc.accuracy.into());
             m.insert("macro_f1".into(), mc.macro_f1.into());
         }

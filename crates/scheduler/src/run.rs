@@ -138,6 +138,22 @@ impl Scheduler {
         pipeline: Arc<ValidatedPipeline>,
         project: String,
         opts: RunOptions,
+        cancel: watch::Receiver<bool>,
+    ) -> Result<RunOutcome, SchedulerError> {
+        self.executor.run_started();
+        let outcome = self
+            .run_nodes(run_id, pipeline, project, opts, cancel)
+            .await;
+        self.executor.run_ended();
+        outcome
+    }
+
+    async fn run_nodes(
+        &self,
+        run_id: String,
+        pipeline: Arc<ValidatedPipeline>,
+        project: String,
+        opts: RunOptions,
         mut cancel: watch::Receiver<bool>,
     ) -> Result<RunOutcome, SchedulerError> {
         let started = Instant::now();

@@ -72,12 +72,14 @@ pub fn sync_dir(dir: &Path) {
     }
 }
 
-/// A file's identity for [`KNOWN_DIGESTS`]: device, inode, size, and
+/// A file's identity (for [`KNOWN_DIGESTS`], and the components' table
+/// hand-off): device, inode, size, and
 /// modification and change times in nanoseconds. Renaming the file or its
 /// directory keeps it; writing to the file changes it.
-type FileId = (u64, u64, u64, i128, i128);
+pub type FileId = (u64, u64, u64, i128, i128);
 
-fn file_id(meta: &std::fs::Metadata) -> FileId {
+/// The [`FileId`] of a file with metadata `meta`.
+pub fn file_id(meta: &std::fs::Metadata) -> FileId {
     let ns = |s: i64, n: i64| i128::from(s) * 1_000_000_000 + i128::from(n);
     (
         meta.dev(),
