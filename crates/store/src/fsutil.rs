@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sha2::{Digest, Sha256};
 
+pub use crate::digest_writer::DigestWriter;
+
 /// A temporary path beside `target`, unique within this process and across
 /// processes (pid + counter + time).
 pub fn temp_path_for(target: &Path) -> PathBuf {
@@ -103,180 +105,13 @@ fn known_digest(meta: &std::fs::Metadata) -> Option<[u8; 32]> {
     known.iter().rev().find(|(k, _)| *k == id).map(|(_, d)| *d)
 }
 
-/// Writes a new file while computing the sha256 of every byte written, so
-/// that [`digest_path`] need not read the file back.
-///
-/// Where the platform allows, the file is written with direct I/O, in large
-/// aligned blocks that go from this process's memory to the disk without
-/// passing through the page cache: a large artifact is written once, and
-/// copying it into freshly allocated cache pages costs more CPU than the
-/// write itself (on virtual machines whose free memory is returned to the
-/// host, several times more). Where direct I/O is refused, the file is
-/// written normally.
-pub struct DigestWriter {
-    file: std::fs::File,
-    path: PathBuf,
-    hasher: Sha256,
-    size: u64,
-    /// Direct I/O: the aligned staging block, whose first `pending` bytes
-    /// are not written yet; `None` for ordinary writes.
-    direct: Option<AlignedBlock>,
-}
-
-/// Bytes per direct write.
-const DIRECT_BLOCK: usize = 4 << 20;
-/// The alignment direct I/O needs for memory, file offsets and lengths.
-const DIRECT_ALIGN: usize = 4096;
-
-/// `O_DIRECT`, where it is known.
-#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "x86")))]
-const O_DIRECT: Option<i32> = Some(0o40000);
-#[cfg(all(target_os = "linux", any(target_arch = "aarch64", target_arch = "arm")))]
-const O_DIRECT: Option<i32> = Some(0o200000);
-#[cfg(not(all(
-    target_os = "linux",
-    any(
-        target_arch = "x86_64",
-        target_arch = "x86",
-        target_arch = "aarch64",
-        target_arch = "arm"
-    )
-)))]
-const O_DIRECT: Option<i32> = None;
-
-/// A [`DIRECT_BLOCK`]-byte block at a [`DIRECT_ALIGN`]-aligned address
-/// inside an over-allocated buffer.
-struct AlignedBlock {
-    buf: Vec<u8>,
-    start: usize,
-    pending: usize,
-    /// The file offset of the block's first byte.
-    offset: u64,
-}
-
-impl AlignedBlock {
-    fn new() -> Self {
-        let buf = vec![0u8; DIRECT_BLOCK + DIRECT_ALIGN];
-        let start = buf.as_ptr().align_offset(DIRECT_ALIGN).min(DIRECT_ALIGN);
-        AlignedBlock {
-            buf,
-            start,
-            pending: 0,
-            offset: 0,
+/// Remembers `digest` as the sha256 of the file with metadata `meta`.
+pub(crate) fn remember_digest(meta: &std::fs::Metadata, digest: [u8; 32]) {
+    if let Ok(mut known) = KNOWN_DIGESTS.lock() {
+        if known.len() >= KNOWN_MAX {
+            known.remove(0);
         }
-    }
-
-    fn block(&mut self) -> &mut [u8] {
-        &mut self.buf[self.start..self.start + DIRECT_BLOCK]
-    }
-}
-
-impl DigestWriter {
-    /// Creates (or truncates) the file at `path`.
-    pub fn create(path: &Path) -> std::io::Result<Self> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let direct = O_DIRECT.and_then(|flag| {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .custom_flags(flag)
-                .open(path)
-                .ok()
-        });
-        let (file, direct) = match direct {
-            Some(f) => (f, Some(AlignedBlock::new())),
-            None => (std::fs::File::create(path)?, None),
-        };
-        Ok(DigestWriter {
-            file,
-            path: path.to_path_buf(),
-            hasher: Sha256::new(),
-            size: 0,
-            direct,
-        })
-    }
-
-    /// Writes the staged bytes (all of the block when `all` is false, else
-    /// the pending bytes padded to the alignment); on a refusal, reopens
-    /// the file for ordinary writes and writes them that way.
-    fn write_block(&mut self, all: bool) -> std::io::Result<()> {
-        use std::os::unix::fs::FileExt;
-        let Some(d) = &mut self.direct else {
-            return Ok(());
-        };
-        let pending = d.pending;
-        let len = if all {
-            pending.next_multiple_of(DIRECT_ALIGN)
-        } else {
-            DIRECT_BLOCK
-        };
-        let offset = d.offset;
-        let block = d.block();
-        block[pending..len].fill(0);
-        match self.file.write_all_at(&block[..len], offset) {
-            Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(22) => {
-                // EINVAL: this file system does not take direct writes after all
-                let mut f = std::fs::OpenOptions::new().write(true).open(&self.path)?;
-                f.write_all_at(&block[..pending], offset)?;
-                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(offset + pending as u64))?;
-                self.file = f;
-                self.direct = None;
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        }
-        d.offset += pending as u64;
-        d.pending = 0;
-        if all && len != pending {
-            self.file.set_len(d.offset)?;
-        }
-        Ok(())
-    }
-
-    /// Ends the file and remembers its digest, provided that everything in
-    /// it was written through this writer (its size says so).
-    pub fn finish(mut self) -> std::io::Result<()> {
-        self.write_block(true)?;
-        self.file.flush()?;
-        let meta = self.file.metadata()?;
-        if meta.len() == self.size {
-            let digest: [u8; 32] = self.hasher.finalize().into();
-            if let Ok(mut known) = KNOWN_DIGESTS.lock() {
-                if known.len() >= KNOWN_MAX {
-                    known.remove(0);
-                }
-                known.push((file_id(&meta), digest));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Write for DigestWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = match &mut self.direct {
-            None => self.file.write(buf)?,
-            Some(d) => {
-                let n = buf.len().min(DIRECT_BLOCK - d.pending);
-                let at = d.pending;
-                d.block()[at..at + n].copy_from_slice(&buf[..n]);
-                d.pending += n;
-                if d.pending == DIRECT_BLOCK {
-                    self.write_block(false)?;
-                }
-                n
-            }
-        };
-        self.hasher.update(&buf[..n]);
-        self.size += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        // direct writes go out in whole blocks; `finish` writes the last one
-        self.file.flush()
+        known.push((file_id(meta), digest));
     }
 }
 

@@ -9,6 +9,7 @@
 mod billing;
 mod catalog;
 mod config;
+mod digest_writer;
 mod error;
 mod exports;
 pub mod fsutil;
