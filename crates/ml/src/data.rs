@@ -60,7 +60,7 @@ impl<'a> Frame<'a> {
     pub fn numeric(&self, name: &str) -> Result<&'a [f64], MlError> {
         match self.column(name)? {
             ColumnData::Numeric(v) => {
-                if let Some(row) = v.iter().position(|x| x.is_nan()) {
+                if let Some(row) = first_nan(v) {
                     return Err(MlError::InvalidValue {
                         column: name.to_string(),
                         row,
@@ -82,6 +82,19 @@ impl<'a> Frame<'a> {
             }
         }
     }
+}
+
+/// The index of the first NaN in `v`. Blocks are tested without a branch
+/// per value (which vectorises), and only a block with a NaN is searched.
+pub(crate) fn first_nan(v: &[f64]) -> Option<usize> {
+    const BLOCK: usize = 1024;
+    v.chunks(BLOCK).enumerate().find_map(|(b, chunk)| {
+        if chunk.iter().fold(false, |any, x| any | x.is_nan()) {
+            chunk.iter().position(|x| x.is_nan()).map(|i| b * BLOCK + i)
+        } else {
+            None
+        }
+    })
 }
 
 /// The training target.
@@ -142,4 +155,22 @@ pub trait Predictor {
     /// Predicts every row of `frame`. Columns are looked up by name; extra
     /// columns are ignored, and missing or mistyped ones are an error.
     fn predict(&self, frame: &Frame<'_>) -> Result<PredictionOutput, MlError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_nan_finds_the_first_one() {
+        let mut v = vec![1.0; 5000];
+        assert_eq!(first_nan(&v), None);
+        assert_eq!(first_nan(&[]), None);
+        for at in [0, 1023, 1024, 4999] {
+            v[at] = f64::NAN;
+            v[4999] = f64::NAN;
+            assert_eq!(first_nan(&v), Some(at));
+            v.fill(1.0);
+        }
+    }
 }

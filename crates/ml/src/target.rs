@@ -31,7 +31,7 @@ pub fn class_target<'a>(frame: &Frame<'a>, label: &str) -> Result<Target<'a>, Ml
     };
     match col {
         ColumnData::Numeric(v) => {
-            if let Some(row) = v.iter().position(|x| x.is_nan()) {
+            if let Some(row) = crate::data::first_nan(v) {
                 return Err(missing(row));
             }
             let mut values: Vec<f64> = v.to_vec();
