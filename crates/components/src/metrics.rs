@@ -151,7 +151,10 @@ pub fn multi_class_metrics_of_codes(
     let k = labels.len();
     let mut cm = vec![vec![0u64; k]; k];
     for (&a, &p) in actual.iter().zip(predicted) {
-        if let Some(cell) = cm.get_mut(a as usize).and_then(|row| row.get_mut(p as usize)) {
+        if let Some(cell) = cm
+            .get_mut(a as usize)
+            .and_then(|row| row.get_mut(p as usize))
+        {
             *cell += 1;
         }
     }

@@ -45,10 +45,10 @@ pub fn run_ended() {
             Some(n.saturating_sub(1))
         })
         .unwrap_or(0);
-    if before <= 1 {
-        if let Ok(mut entries) = ENTRIES.lock() {
-            entries.clear();
-        }
+    if before <= 1
+        && let Ok(mut entries) = ENTRIES.lock()
+    {
+        entries.clear();
     }
 }
 

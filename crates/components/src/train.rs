@@ -207,8 +207,7 @@ fn training_metrics(
                         .map_or(u32::MAX, |i| i as u32)
                 })
                 .collect();
-            let predicted: Vec<u32> = if to_target.iter().enumerate().all(|(i, &t)| t == i as u32)
-            {
+            let predicted: Vec<u32> = if to_target.iter().enumerate().all(|(i, &t)| t == i as u32) {
                 pred.clone()
             } else {
                 pred.iter()
