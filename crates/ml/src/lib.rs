@@ -10,6 +10,8 @@ mod error;
 mod features;
 mod kernels;
 mod kmeans;
+mod kmeans_bounds;
+mod kmeans_lloyd;
 mod linear;
 mod linear_scores;
 mod logistic;

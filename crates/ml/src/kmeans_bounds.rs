@@ -1,0 +1,339 @@
+//! The bounded E-step of k-means ([`crate::kmeans_lloyd`]): per-row
+//! distance bounds stored relative to the centres' cumulative drift, the
+//! test that proves a row's label from them, and the exact relabelling of
+//! the rows where it fails.
+//!
+//! A row keeps an upper bound `u` on its distance to its centre `a` and, per
+//! group `g` of centres, a lower bound `l_g` on its distance to the group's
+//! centres (`a` excluded). When centre `j` moves by `δ_j`, the bounds stay
+//! valid as `u + δ_a` and `l_g - max_{j∈g} δ_j`; they are stored as
+//! `u - S_a` and `l_g + D_g`, where `S_j` and `D_g` are those moves summed
+//! over the iterations, so a row whose label is proved is never written.
+//! Values are `f32` rounded outwards; the test demands a margin that covers
+//! the rounding of computed squared distances, so a proved label is the one
+//! plain Lloyd computes.
+
+use crate::kernels::{CENTRE_LANES, dots_to_block};
+
+/// Most groups of centres carrying a lower bound: one group per centre up
+/// to this `k` (Elkan), contiguous runs of centres beyond (Yinyang). One
+/// group is Hamerly's single lower bound; on the 1M × 20, k = 8 benchmark
+/// it was the fastest (1 < 2 < 8 in CPU time): the finer bounds opened
+/// hardly fewer rows there but cost more bytes per row and per refresh.
+pub(crate) const MAX_GROUPS: usize = 1;
+
+/// A label change: row, old cluster, new cluster.
+pub(crate) type Change = (usize, u32, u32);
+
+/// What an E-step needs of the centres and drifts.
+pub(crate) struct Pass {
+    /// Centres transposed in blocks of [`CENTRE_LANES`].
+    pub(crate) ct: Vec<f64>,
+    /// Squared centre norms.
+    pub(crate) cn: Vec<f64>,
+    /// Half the distance from each centre to its nearest other centre.
+    pub(crate) sep: Vec<f64>,
+    /// Cumulative drift `S_j` of each centre.
+    pub(crate) drift: Vec<f64>,
+    /// Cumulative drift `D_g` of each group (0 past the last group).
+    pub(crate) group_drift: [f64; MAX_GROUPS],
+    /// The group of each centre.
+    pub(crate) group_of: Vec<usize>,
+    /// Safety margin of the test (see `Lloyd::new`).
+    pub(crate) margin: f64,
+    pub(crate) d: usize,
+    pub(crate) k: usize,
+}
+
+/// What one chunk of rows reports from an E-step.
+pub(crate) struct ChunkOut {
+    /// Label changes, in row order.
+    pub(crate) changes: Vec<Change>,
+    /// Rows whose distances were computed.
+    pub(crate) opened: usize,
+}
+
+/// Reusable per-thread buffers of [`Pass::chunk`].
+#[derive(Default)]
+pub(crate) struct Scratch {
+    open: Vec<u32>,
+    rows: Vec<f64>,
+    dist: Vec<f64>,
+}
+
+impl Pass {
+    /// The E-step on rows `start..start + labels.len()` of `x` with
+    /// `G` groups: relabels the rows whose bounds fail and refreshes their
+    /// bounds (`upper` one value per row, `lower` `G` per row).
+    ///
+    /// `summary` (`k * G` values) holds, per label `a` and group `g`, the
+    /// least `l_g - u` over the chunk's rows labelled `a`: when every one
+    /// exceeds `S_a + D_g + margin`, every row's bounds hold and the chunk
+    /// is skipped unread. It is recomputed whenever the chunk is read.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn chunk<const G: usize>(
+        &self,
+        x: &[f64],
+        start: usize,
+        labels: &mut [u32],
+        upper: &mut [f32],
+        lower: &mut [f32],
+        summary: &mut [f64],
+        scratch: &mut Scratch,
+    ) -> ChunkOut {
+        let mut holds = true;
+        for (a, s) in summary.chunks_exact(G).enumerate() {
+            let limit = self.drift[a] + self.margin;
+            for (v, dg) in s.iter().zip(&self.group_drift) {
+                holds &= *v > limit + dg;
+            }
+        }
+        if holds {
+            return ChunkOut {
+                changes: Vec::new(),
+                opened: 0,
+            };
+        }
+        let out = self.relabel::<G>(x, start, labels, upper, lower, scratch);
+        summary.fill(f64::INFINITY);
+        for ((&a, &u), l) in labels.iter().zip(upper.iter()).zip(lower.chunks_exact(G)) {
+            let s = &mut summary[a as usize * G..(a as usize + 1) * G];
+            let u = f64::from(u);
+            for (v, lg) in s.iter_mut().zip(l) {
+                let q = f64::from(*lg) - u;
+                *v = if q < *v { q } else { *v };
+            }
+        }
+        out
+    }
+
+    /// [`Pass::chunk`] on a chunk that must be read.
+    fn relabel<const G: usize>(
+        &self,
+        x: &[f64],
+        start: usize,
+        labels: &mut [u32],
+        upper: &mut [f32],
+        lower: &mut [f32],
+        scratch: &mut Scratch,
+    ) -> ChunkOut {
+        let d = self.d;
+        let len = labels.len();
+        self.open_rows::<G>(labels, upper, lower, &mut scratch.open);
+        let all = scratch.open.len() == len;
+        let rows: &[f64] = if all {
+            &x[start * d..(start + len) * d]
+        } else {
+            // Gather the open rows first: a loop of independent loads keeps
+            // many cache misses in flight.
+            scratch.rows.clear();
+            for &r in &scratch.open {
+                let i = start + r as usize;
+                scratch.rows.extend_from_slice(&x[i * d..(i + 1) * d]);
+            }
+            &scratch.rows
+        };
+        scratch
+            .dist
+            .resize(self.k.div_ceil(CENTRE_LANES) * CENTRE_LANES, 0.0);
+        let mut changes = Vec::new();
+        for (&r, xi) in scratch.open.iter().zip(rows.chunks_exact(d.max(1))) {
+            let r = r as usize;
+            let best = self.distances(xi, &mut scratch.dist);
+            let mut group_min = [f64::INFINITY; G];
+            if self.k == G {
+                group_min.copy_from_slice(&scratch.dist[..G]);
+            } else {
+                for (j, &v) in scratch.dist[..self.k].iter().enumerate() {
+                    let g = self.group_of[j];
+                    if v < group_min[g] {
+                        group_min[g] = v;
+                    }
+                }
+            }
+            if self.k == G {
+                group_min[best] = f64::INFINITY;
+            } else {
+                // The best centre's group: its minimum without `best`.
+                let g = self.group_of[best];
+                group_min[g] = f64::INFINITY;
+                for (j, &v) in scratch.dist[..self.k].iter().enumerate() {
+                    if j != best && self.group_of[j] == g && v < group_min[g] {
+                        group_min[g] = v;
+                    }
+                }
+            }
+            upper[r] = round_up(scratch.dist[best].sqrt() - self.drift[best]);
+            let out = &mut lower[r * G..(r + 1) * G];
+            for ((o, m), gd) in out.iter_mut().zip(&group_min).zip(&self.group_drift) {
+                *o = round_down(m.sqrt() + gd);
+            }
+            let best = best as u32;
+            if best != labels[r] {
+                changes.push((start + r, labels[r], best));
+                labels[r] = best;
+            }
+        }
+        ChunkOut {
+            changes,
+            opened: scratch.open.len(),
+        }
+    }
+
+    /// The rows (chunk offsets) whose bounds do not prove their label:
+    /// `u + S_a + margin` must be below half the separation of `a` or below
+    /// every `l_g - D_g`. Written without a branch: the test is
+    /// unpredictable.
+    #[inline]
+    fn open_rows<const G: usize>(
+        &self,
+        labels: &[u32],
+        upper: &[f32],
+        lower: &[f32],
+        open: &mut Vec<u32>,
+    ) {
+        open.clear();
+        open.resize(labels.len(), 0);
+        let mut gd = [0.0; G];
+        gd.copy_from_slice(&self.group_drift[..G]);
+        let mut n_open = 0;
+        for (r, ((&a, &u), l)) in labels
+            .iter()
+            .zip(upper)
+            .zip(lower.chunks_exact(G))
+            .enumerate()
+        {
+            let a = a as usize;
+            let limit = f64::from(u) + self.drift[a] + self.margin;
+            let mut lo = f64::INFINITY;
+            for (lg, dg) in l.iter().zip(&gd) {
+                let v = f64::from(*lg) - dg;
+                lo = if v < lo { v } else { lo };
+            }
+            open[n_open] = r as u32;
+            n_open += usize::from(!((limit < self.sep[a]) | (limit < lo)));
+        }
+        open.truncate(n_open);
+    }
+
+    /// How much farther than needed a row's bounds are from failing (its
+    /// lower bounds minus its upper bound; `-∞` when unknown).
+    pub(crate) fn slack(&self, label: u32, upper: f32, lower: &[f32]) -> f64 {
+        let a = label as usize;
+        let limit = f64::from(upper) + self.drift[a] + self.margin;
+        let mut lo = f64::INFINITY;
+        for (lg, dg) in lower.iter().zip(&self.group_drift) {
+            lo = lo.min(f64::from(*lg) - dg);
+        }
+        let sep = self.sep[a] - limit;
+        let gap = lo - limit;
+        if limit.is_finite() {
+            sep.max(gap)
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+
+    /// The squared distances from `x` to every centre into `dist`, computed
+    /// as `‖x‖² + ‖c‖² - 2·x·c` like scikit-learn (clamped at 0; padding
+    /// lanes get +∞), and the nearest centre (ties to the lower index).
+    #[inline]
+    pub(crate) fn distances(&self, x: &[f64], dist: &mut [f64]) -> usize {
+        let xn = sq_norm(x);
+        for (b, (block, out)) in self
+            .ct
+            .chunks_exact(self.d * CENTRE_LANES)
+            .zip(dist.chunks_exact_mut(CENTRE_LANES))
+            .enumerate()
+        {
+            let acc = dots_to_block(x, block);
+            for (lane, (o, &p)) in out.iter_mut().zip(&acc).enumerate() {
+                let j = b * CENTRE_LANES + lane;
+                let cn = self.cn.get(j).copied().unwrap_or(f64::INFINITY);
+                let v = xn + cn - 2.0 * p;
+                *o = if v > 0.0 { v } else { 0.0 };
+            }
+        }
+        let (mut best, mut d1) = (0usize, f64::INFINITY);
+        for (j, &v) in dist[..self.k].iter().enumerate() {
+            let lt = v < d1;
+            d1 = if lt { v } else { d1 };
+            best = if lt { j } else { best };
+        }
+        best
+    }
+}
+
+/// `‖x‖²` with four accumulators (fixed order).
+#[inline]
+fn sq_norm(x: &[f64]) -> f64 {
+    let c = x.chunks_exact(4);
+    let rest = c.remainder();
+    let mut acc = [0.0f64; 4];
+    for v in c {
+        for i in 0..4 {
+            acc[i] += v[i] * v[i];
+        }
+    }
+    let mut s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+    for v in rest {
+        s += v * v;
+    }
+    s
+}
+
+/// Relative slack that makes a rounding to nearest `f32` land on the right
+/// side: `|fl32(y) - y| ≤ 2⁻²⁴|y|` (plus `2⁻¹⁵⁰` among subnormals).
+const F32_SLACK: f64 = 1.0 / (1u64 << 23) as f64;
+
+/// Absolute slack covering the `f32` subnormal spacing.
+const F32_TINY: f64 = 1e-37;
+
+/// An `f32` at least `v` (at least `-f32::MAX`).
+#[inline]
+pub(crate) fn round_up(v: f64) -> f32 {
+    let y = v + v.abs() * F32_SLACK + F32_TINY;
+    if y > -f64::from(f32::MAX) {
+        y as f32
+    } else {
+        -f32::MAX
+    }
+}
+
+/// An `f32` at most `v` (at most `f32::MAX`, which `+∞` becomes: still
+/// far above any distance).
+#[inline]
+pub(crate) fn round_down(v: f64) -> f32 {
+    let y = v - v.abs() * F32_SLACK - F32_TINY;
+    if y < f64::from(f32::MAX) {
+        y as f32
+    } else {
+        f32::MAX
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_outwards() {
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..100_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let m = (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+            let e = ((s >> 3) % 80) as i32 - 40;
+            let v = m * 2f64.powi(e);
+            assert!(f64::from(round_up(v)) >= v, "{v}");
+            assert!(f64::from(round_down(v)) <= v, "{v}");
+        }
+        for v in [0.0, -0.0, 1e-45, -1e-45, 1e-39, 3e38, 1e300, -1e300] {
+            assert!(f64::from(round_up(v)) >= v.max(-f64::from(f32::MAX)), "{v}");
+            assert!(f64::from(round_down(v)) <= v, "{v}");
+        }
+        assert_eq!(round_down(f64::INFINITY), f32::MAX);
+        assert_eq!(round_up(f64::INFINITY), f32::INFINITY);
+    }
+}

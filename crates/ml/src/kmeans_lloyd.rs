@@ -1,0 +1,674 @@
+//! The Lloyd iterations of k-means: the iteration state, the loop
+//! (scikit-learn's stopping rule), incremental centre sums and the M-step
+//! with scikit-learn's empty-cluster relocation. The E-steps are exact but
+//! pruned by per-row distance bounds ([`crate::kmeans_bounds`]: one lower
+//! bound per group of centres, `MAX_GROUPS` of them — Hamerly's single
+//! bound as tuned), so an iteration reads `4 + 4·(groups + 1)` bytes per
+//! row, skips chunks whose bound summary proves every row, and touches the
+//! rows of `x` only where a bound fails.
+
+use rayon::prelude::*;
+
+use crate::kernels::{CENTRE_LANES, dot, sq_dist};
+use crate::kmeans_bounds::{Change, ChunkOut, MAX_GROUPS, Pass, Scratch};
+use crate::linear_scores::{CHUNK, chunk_range};
+
+/// The rows are reordered ([`Lloyd::reorder`]) at the first iteration that
+/// changes at most `1 / REORDER_AT` of the labels.
+const REORDER_AT: usize = 64;
+
+/// The Lloyd iteration state.
+pub(crate) struct Lloyd {
+    /// The rows, row-major.
+    x: Vec<f64>,
+    n: usize,
+    d: usize,
+    k: usize,
+    /// Re-normalise the centres after each update (cosine distance).
+    spherical: bool,
+    /// The centres, `k * d` row-major.
+    pub(crate) centers: Vec<f64>,
+    /// The cluster of each row.
+    pub(crate) labels: Vec<u32>,
+    /// Row counts of `labels`.
+    pub(crate) counts: Vec<usize>,
+    /// Per-cluster coordinate sums of `labels` (`k * d`).
+    sums: Vec<f64>,
+    /// Number of centre groups with a lower bound each.
+    groups: usize,
+    /// The group of each centre.
+    group_of: Vec<usize>,
+    /// Per row, the upper bound on the distance to the assigned centre minus
+    /// that centre's drift (`+∞`: unknown).
+    upper: Vec<f32>,
+    /// Per row and group, the lower bound on the distance to the group's
+    /// centres (the assigned one excluded) plus the group's drift.
+    lower: Vec<f32>,
+    /// Cumulative (over-estimated) shift of each centre.
+    drift: Vec<f64>,
+    /// Cumulative largest shift in each group.
+    group_drift: Vec<f64>,
+    /// A bound proves an assignment only by more than this: covers the
+    /// rounding of the computed squared distances (see [`Lloyd::new`]).
+    margin: f64,
+    /// Per chunk of rows, label and group, the least `l_g - u` (see
+    /// [`Pass::chunk`]); `-∞`: unknown.
+    summary: Vec<f64>,
+    /// The input index of each stored row: [`Lloyd::reorder`] permutes the
+    /// rows (and everything per row) so that rows near a boundary, which
+    /// most E-steps recompute, sit together.
+    order: Vec<u32>,
+    /// Whether the rows have been reordered.
+    reordered: bool,
+    /// E-steps run (the initial one included).
+    pub(crate) iterations: usize,
+    /// Rows whose distances were computed, over all E-steps.
+    pub(crate) opened: usize,
+}
+
+impl Lloyd {
+    /// The state for rows `x` (`n * d`, row-major) and initial `centers`
+    /// (`k * d`); no row is assigned yet.
+    pub(crate) fn new(
+        x: Vec<f64>,
+        n: usize,
+        d: usize,
+        k: usize,
+        centers: Vec<f64>,
+        spherical: bool,
+    ) -> Self {
+        let groups = k.min(MAX_GROUPS);
+        let group_of = (0..k).map(|j| j * groups / k).collect();
+        // A computed squared distance `‖x‖² + ‖c‖² - 2x·c` is within
+        // E = γ(‖x‖² + ‖c‖²) of the true one, γ = (2d + 8)·2⁻⁵³; centres are
+        // means (or copies) of rows, so ‖c‖ ≤ max ‖x‖. Stored distances are
+        // then within √E of the truth, and computed distances keep the order
+        // of true ones whose gap exceeds √(2E): 4√E covers both.
+        let max_norm = x
+            .par_chunks(d.max(1))
+            .map(|r| dot(r, r))
+            .reduce(|| 0.0, f64::max);
+        let gamma = (2 * d + 8) as f64 * f64::EPSILON * 0.5;
+        let margin = 4.0 * (gamma * 2.0 * max_norm).sqrt() + f64::MIN_POSITIVE;
+        Lloyd {
+            x,
+            n,
+            d,
+            k,
+            spherical,
+            centers,
+            labels: vec![0; n],
+            counts: vec![0; k],
+            sums: vec![0.0; k * d],
+            groups,
+            group_of,
+            upper: vec![f32::INFINITY; n],
+            lower: vec![0.0; n * groups],
+            drift: vec![0.0; k],
+            group_drift: vec![0.0; groups],
+            margin,
+            summary: vec![f64::NEG_INFINITY; n.div_ceil(CHUNK) * k * groups],
+            order: (0..n as u32).collect(),
+            reordered: false,
+            iterations: 0,
+            opened: 0,
+        }
+    }
+
+    /// Runs up to `max_iter` iterations, stopping when no label changes or
+    /// the summed squared centre shift is at most `tol` (scikit-learn's
+    /// loop), then relabels every row against the final centres.
+    pub(crate) fn run(&mut self, max_iter: usize, tol: f64) {
+        self.assign();
+        self.recompute_sums();
+        let mut shifts = self.update_centers();
+        let mut total: f64 = shifts.iter().map(|s| s * s).sum();
+        for _ in 1..max_iter {
+            if total <= tol {
+                break;
+            }
+            let changes = self.assign();
+            if changes.is_empty() {
+                break;
+            }
+            self.apply(&changes);
+            if !self.reordered && changes.len() <= self.n / REORDER_AT {
+                self.reorder();
+            }
+            shifts = self.update_centers();
+            total = shifts.iter().map(|s| s * s).sum();
+        }
+        // The sums were updated incrementally: make the centres the exact
+        // means of the last labels, then label every row against them.
+        self.recompute_sums();
+        self.update_centers();
+        let changes = self.assign();
+        self.apply(&changes);
+    }
+
+    /// Permutes the rows by how close their bounds are to failing (rows
+    /// with the smallest margin first, ties by input index), so that the
+    /// rows the next E-steps recompute are mostly contiguous: read as a
+    /// stream instead of scattered cache misses.
+    fn reorder(&mut self) {
+        self.reordered = true;
+        let (d, g) = (self.d, self.groups);
+        let pass = self.pass();
+        let mut keys: Vec<u64> = (0..self.n)
+            .into_par_iter()
+            .map(|i| {
+                let slack = pass.slack(
+                    self.labels[i],
+                    self.upper[i],
+                    &self.lower[i * g..(i + 1) * g],
+                );
+                // Non-negative `f32` bits sort like the values.
+                let key = (slack.max(0.0) as f32).to_bits();
+                (u64::from(key) << 32) | i as u64
+            })
+            .collect();
+        keys.par_sort_unstable();
+        let perm: Vec<usize> = keys
+            .iter()
+            .map(|&key| (key & 0xffff_ffff) as usize)
+            .collect();
+        drop(keys);
+        let mut x = vec![0.0; self.x.len()];
+        x.par_chunks_mut(d.max(1) * CHUNK)
+            .zip(perm.par_chunks(CHUNK))
+            .for_each(|(out, rows)| {
+                for (o, &i) in out.chunks_exact_mut(d.max(1)).zip(rows) {
+                    o.copy_from_slice(&self.x[i * d..(i + 1) * d]);
+                }
+            });
+        self.x = x;
+        self.labels = perm.iter().map(|&i| self.labels[i]).collect();
+        self.upper = perm.iter().map(|&i| self.upper[i]).collect();
+        self.order = perm.iter().map(|&i| self.order[i]).collect();
+        let mut lower = vec![0.0f32; self.lower.len()];
+        for (o, &i) in lower.chunks_exact_mut(g).zip(&perm) {
+            o.copy_from_slice(&self.lower[i * g..(i + 1) * g]);
+        }
+        self.lower = lower;
+        self.summary.fill(f64::NEG_INFINITY);
+    }
+
+    /// The labels in input row order.
+    #[cfg(test)]
+    pub(crate) fn input_labels(&self) -> Vec<u32> {
+        let mut labels = vec![0; self.n];
+        for (&o, &l) in self.order.iter().zip(&self.labels) {
+            labels[o as usize] = l;
+        }
+        labels
+    }
+
+    /// Adds the last centre shifts to the cumulative drifts, rounded up.
+    fn add_drift(&mut self, shifts: &[f64]) {
+        let up = |s: f64| s * (1.0 + 1e-12);
+        for (t, s) in self.drift.iter_mut().zip(shifts) {
+            *t += up(*s);
+        }
+        let mut most = vec![0.0f64; self.groups];
+        for (j, s) in shifts.iter().enumerate() {
+            let g = self.group_of[j];
+            most[g] = most[g].max(up(*s));
+        }
+        for (t, s) in self.group_drift.iter_mut().zip(most) {
+            *t += s;
+        }
+    }
+
+    /// The E-step: relabels every row whose bounds do not prove its label
+    /// (every row when the bounds are unknown), refreshing its bounds.
+    /// Returns the label changes in row order.
+    fn assign(&mut self) -> Vec<Change> {
+        let per_chunk = match self.groups {
+            1 => self.assign_chunks::<1>(),
+            2 => self.assign_chunks::<2>(),
+            3 => self.assign_chunks::<3>(),
+            4 => self.assign_chunks::<4>(),
+            5 => self.assign_chunks::<5>(),
+            6 => self.assign_chunks::<6>(),
+            7 => self.assign_chunks::<7>(),
+            _ => self.assign_chunks::<MAX_GROUPS>(),
+        };
+        self.iterations += 1;
+        let mut changes = Vec::new();
+        for out in per_chunk {
+            self.opened += out.opened;
+            changes.extend(out.changes);
+        }
+        changes
+    }
+
+    /// [`Lloyd::assign`] with `G == self.groups`, by chunks in parallel.
+    fn assign_chunks<const G: usize>(&mut self) -> Vec<ChunkOut> {
+        let pass = self.pass();
+        let x = &self.x;
+        self.labels
+            .par_chunks_mut(CHUNK)
+            .zip(self.upper.par_chunks_mut(CHUNK))
+            .zip(self.lower.par_chunks_mut(CHUNK * G))
+            .zip(self.summary.par_chunks_mut(self.k * G))
+            .enumerate()
+            .map_init(
+                Scratch::default,
+                |scratch, (c, (((labels, upper), lower), summary))| {
+                    pass.chunk::<G>(x, c * CHUNK, labels, upper, lower, summary, scratch)
+                },
+            )
+            .collect()
+    }
+
+    /// The centres as [`Pass`] needs them.
+    fn pass(&self) -> Pass {
+        let (d, k) = (self.d, self.k);
+        let centre = |j: usize| &self.centers[j * d..(j + 1) * d];
+        let sep = (0..k)
+            .map(|a| {
+                (0..k)
+                    .filter(|&b| b != a)
+                    .map(|b| sq_dist(centre(a), centre(b)).sqrt())
+                    .fold(f64::INFINITY, f64::min)
+                    * 0.5
+            })
+            .collect();
+        let mut group_drift = [0.0; MAX_GROUPS];
+        group_drift[..self.groups].copy_from_slice(&self.group_drift);
+        Pass {
+            ct: transpose_centres(&self.centers, k, d),
+            cn: (0..k).map(|j| dot(centre(j), centre(j))).collect(),
+            sep,
+            drift: self.drift.clone(),
+            group_drift,
+            group_of: self.group_of.clone(),
+            margin: self.margin,
+            d,
+            k,
+        }
+    }
+
+    /// Updates the sums and counts for `changes`: moves the rows when they
+    /// are few, else recomputes everything.
+    fn apply(&mut self, changes: &[Change]) {
+        if changes.len() > self.n / 32 {
+            self.recompute_sums();
+            return;
+        }
+        let d = self.d;
+        for &(i, old, new) in changes {
+            let (old, new) = (old as usize, new as usize);
+            let xi = &self.x[i * d..(i + 1) * d];
+            for (s, v) in self.sums[old * d..(old + 1) * d].iter_mut().zip(xi) {
+                *s -= v;
+            }
+            for (s, v) in self.sums[new * d..(new + 1) * d].iter_mut().zip(xi) {
+                *s += v;
+            }
+            self.counts[old] -= 1;
+            self.counts[new] += 1;
+        }
+    }
+
+    /// Recomputes the cluster sums and counts from the labels, by fixed
+    /// chunks reduced in order (deterministic).
+    fn recompute_sums(&mut self) {
+        let (x, d, k, n) = (&self.x, self.d, self.k, self.n);
+        let labels = &self.labels;
+        let parts: Vec<(Vec<f64>, Vec<usize>)> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let (start, end) = chunk_range(c, n);
+                let mut sums = vec![0.0; k * d];
+                let mut counts = vec![0usize; k];
+                for (&a, xi) in labels[start..end]
+                    .iter()
+                    .zip(x[start * d..end * d].chunks_exact(d.max(1)))
+                {
+                    let a = a as usize;
+                    counts[a] += 1;
+                    for (s, v) in sums[a * d..(a + 1) * d].iter_mut().zip(xi) {
+                        *s += v;
+                    }
+                }
+                (sums, counts)
+            })
+            .collect();
+        self.sums.fill(0.0);
+        self.counts.fill(0);
+        for (sums, counts) in parts {
+            for (t, s) in self.sums.iter_mut().zip(&sums) {
+                *t += s;
+            }
+            for (t, c) in self.counts.iter_mut().zip(&counts) {
+                *t += c;
+            }
+        }
+    }
+
+    /// M-step: centres become the means of their rows (an empty cluster
+    /// takes the row farthest from its centre, as scikit-learn does).
+    /// Returns each centre's shift (added to the drifts).
+    fn update_centers(&mut self) -> Vec<f64> {
+        let (d, k) = (self.d, self.k);
+        let empty: Vec<usize> = (0..k).filter(|&j| self.counts[j] == 0).collect();
+        let mut relocated = false;
+        if !empty.is_empty() {
+            let far = self.farthest_rows(empty.len());
+            for (&j, &i) in empty.iter().zip(&far) {
+                let old = self.labels[i] as usize;
+                if self.counts[old] <= 1 {
+                    continue;
+                }
+                self.apply(&[(i, old as u32, j as u32)]);
+                self.labels[i] = j as u32;
+                relocated = true;
+            }
+        }
+        let mut shifts = vec![0.0; k];
+        for (j, shift) in shifts.iter_mut().enumerate() {
+            if self.counts[j] == 0 {
+                continue;
+            }
+            let inv = 1.0 / self.counts[j] as f64;
+            let mut new: Vec<f64> = self.sums[j * d..(j + 1) * d]
+                .iter()
+                .map(|s| s * inv)
+                .collect();
+            if self.spherical {
+                let norm = dot(&new, &new).sqrt();
+                if norm > 0.0 {
+                    for v in new.iter_mut() {
+                        *v /= norm;
+                    }
+                }
+            }
+            let old = &mut self.centers[j * d..(j + 1) * d];
+            *shift = sq_dist(old, &new).sqrt();
+            old.copy_from_slice(&new);
+        }
+        self.add_drift(&shifts);
+        if relocated {
+            // Relocated rows broke their bounds: make every bound unknown.
+            self.upper.fill(f32::INFINITY);
+            self.summary.fill(f64::NEG_INFINITY);
+        }
+        shifts
+    }
+
+    /// The `m` rows farthest from their assigned centres (exact distances;
+    /// ties to the lower input row index).
+    fn farthest_rows(&self, m: usize) -> Vec<usize> {
+        let d = self.d;
+        let mut dist: Vec<(f64, usize)> = (0..self.n)
+            .into_par_iter()
+            .map(|i| {
+                let a = self.labels[i] as usize;
+                (
+                    sq_dist(
+                        &self.x[i * d..(i + 1) * d],
+                        &self.centers[a * d..(a + 1) * d],
+                    ),
+                    i,
+                )
+            })
+            .collect();
+        let order = &self.order;
+        dist.sort_by(|a, b| b.0.total_cmp(&a.0).then(order[a.1].cmp(&order[b.1])));
+        dist.into_iter().take(m).map(|(_, i)| i).collect()
+    }
+}
+
+/// Transposes `k` centres of `d` values into blocks of [`CENTRE_LANES`]
+/// centres (`[block][coordinate][lane]`), padding with zeros.
+pub(crate) fn transpose_centres(centers: &[f64], k: usize, d: usize) -> Vec<f64> {
+    let blocks = k.div_ceil(CENTRE_LANES);
+    let mut ct = vec![0.0; blocks * d * CENTRE_LANES];
+    for c in 0..k {
+        let (b, lane) = (c / CENTRE_LANES, c % CENTRE_LANES);
+        for j in 0..d {
+            ct[(b * d + j) * CENTRE_LANES + lane] = centers[c * d + j];
+        }
+    }
+    ct
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// Plain Lloyd with the same distance formula, stopping rule and
+    /// empty-cluster rule, every distance computed every iteration and the
+    /// sums recomputed from scratch: (labels, centres, counts, E-steps).
+    fn plain_lloyd(
+        x: &[f64],
+        d: usize,
+        k: usize,
+        mut centers: Vec<f64>,
+        spherical: bool,
+        max_iter: usize,
+        tol: f64,
+    ) -> (Vec<u32>, Vec<f64>, Vec<usize>, usize) {
+        let n = x.len() / d;
+        let nearest = |centers: &[f64]| -> Vec<u32> {
+            let pass = Pass {
+                ct: transpose_centres(centers, k, d),
+                cn: centers.chunks(d).map(|c| dot(c, c)).collect(),
+                sep: vec![0.0; k],
+                drift: vec![0.0; k],
+                group_drift: [0.0; MAX_GROUPS],
+                group_of: vec![0; k],
+                margin: 0.0,
+                d,
+                k,
+            };
+            let mut dist = vec![0.0; k.div_ceil(CENTRE_LANES) * CENTRE_LANES];
+            x.chunks(d)
+                .map(|xi| pass.distances(xi, &mut dist) as u32)
+                .collect()
+        };
+        let sums_counts = |labels: &[u32]| {
+            let mut sums = vec![0.0; k * d];
+            let mut counts = vec![0usize; k];
+            for (xi, &a) in x.chunks(d).zip(labels) {
+                let a = a as usize;
+                counts[a] += 1;
+                for (s, v) in sums[a * d..(a + 1) * d].iter_mut().zip(xi) {
+                    *s += v;
+                }
+            }
+            (sums, counts)
+        };
+        // The M-step, relocation included; returns the summed squared shift.
+        let m_step = |labels: &mut Vec<u32>, centers: &mut Vec<f64>| -> f64 {
+            let (_, mut counts) = sums_counts(labels);
+            let empty: Vec<usize> = (0..k).filter(|&j| counts[j] == 0).collect();
+            if !empty.is_empty() {
+                let mut far: Vec<(f64, usize)> = (0..n)
+                    .map(|i| {
+                        let a = labels[i] as usize;
+                        (
+                            sq_dist(&x[i * d..(i + 1) * d], &centers[a * d..(a + 1) * d]),
+                            i,
+                        )
+                    })
+                    .collect();
+                far.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                for (&j, &(_, i)) in empty.iter().zip(&far) {
+                    let old = labels[i] as usize;
+                    if counts[old] <= 1 {
+                        continue;
+                    }
+                    counts[old] -= 1;
+                    counts[j] += 1;
+                    labels[i] = j as u32;
+                }
+            }
+            let (sums, counts) = sums_counts(labels);
+            let mut total = 0.0;
+            for j in 0..k {
+                if counts[j] == 0 {
+                    continue;
+                }
+                let mut new: Vec<f64> = sums[j * d..(j + 1) * d]
+                    .iter()
+                    .map(|s| s / counts[j] as f64)
+                    .collect();
+                if spherical {
+                    let norm = dot(&new, &new).sqrt();
+                    for v in new.iter_mut() {
+                        *v /= norm;
+                    }
+                }
+                total += sq_dist(&centers[j * d..(j + 1) * d], &new);
+                centers[j * d..(j + 1) * d].copy_from_slice(&new);
+            }
+            total
+        };
+        let mut labels = nearest(&centers);
+        let mut steps = 1;
+        let mut total = m_step(&mut labels, &mut centers);
+        for _ in 1..max_iter {
+            if total <= tol {
+                break;
+            }
+            let new = nearest(&centers);
+            steps += 1;
+            if new == labels {
+                break;
+            }
+            labels = new;
+            total = m_step(&mut labels, &mut centers);
+        }
+        let last = centers.clone();
+        let labels = nearest(&centers);
+        steps += 1;
+        let (_, counts) = sums_counts(&labels);
+        (labels, last, counts, steps)
+    }
+
+    /// Overlapping Gaussian blobs (slow to converge: many label changes
+    /// near the boundaries for many iterations).
+    fn blobs(n: usize, d: usize, centres: usize, rng: &mut Rng) -> Vec<f64> {
+        let means: Vec<f64> = (0..centres * d)
+            .map(|_| 3.0 * (rng.next_f64() - 0.5))
+            .collect();
+        let mut x = Vec::with_capacity(n * d);
+        for _ in 0..n {
+            let c = rng.below(centres);
+            for j in 0..d {
+                let (u, v) = (rng.next_f64().max(1e-300), rng.next_f64());
+                let g = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+                x.push(means[c * d + j] + g);
+            }
+        }
+        x
+    }
+
+    /// Runs both on `x` from `k` random rows; returns (rows opened, rows
+    /// × E-steps, whether the rows were reordered).
+    fn check(
+        x: Vec<f64>,
+        d: usize,
+        k: usize,
+        seed: u64,
+        spherical: bool,
+        tol: f64,
+    ) -> (usize, usize, bool) {
+        let n = x.len() / d;
+        let mut rng = Rng::new(seed);
+        let centers: Vec<f64> = (0..k)
+            .flat_map(|_| {
+                let i = rng.below(n);
+                x[i * d..(i + 1) * d].to_vec()
+            })
+            .collect();
+        let want = plain_lloyd(&x, d, k, centers.clone(), spherical, 300, tol);
+        let mut got = Lloyd::new(x, n, d, k, centers, spherical);
+        got.run(300, tol);
+        let what = format!("n {n} d {d} k {k} seed {seed}");
+        assert_eq!(got.iterations, want.3, "{what}: E-steps");
+        let labels = got.input_labels();
+        let diff: Vec<usize> = (0..n).filter(|&i| labels[i] != want.0[i]).collect();
+        assert!(
+            diff.is_empty(),
+            "{what}: {} labels differ, first {:?}",
+            diff.len(),
+            diff.first()
+        );
+        assert_eq!(got.counts, want.2, "{what}: counts");
+        for (a, b) in got.centers.iter().zip(&want.1) {
+            assert!(
+                (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+                "{what}: {a} vs {b}"
+            );
+        }
+        (got.opened, n * got.iterations, got.reordered)
+    }
+
+    #[test]
+    fn bounded_lloyd_matches_plain_lloyd() {
+        let (mut opened, mut rows, mut reordered) = (0, 0, 0);
+        for (seed, &k) in [1usize, 2, 3, 5, 8, 9, 13, 20].iter().enumerate() {
+            for (n, d, centres) in [(3000, 2, 6), (2000, 7, 12), (1500, 20, 5)] {
+                let mut rng = Rng::new(100 + seed as u64);
+                let x = blobs(n, d, centres, &mut rng);
+                let (o, r, p) = check(x, d, k, seed as u64, false, 0.0);
+                opened += o;
+                rows += r;
+                reordered += usize::from(p);
+            }
+        }
+        // The bounds spared most distance computations.
+        assert!(opened * 3 < rows, "{opened} of {rows} rows opened");
+        // Most runs reordered their rows on the way.
+        assert!(reordered >= 12, "{reordered} of 24 runs reordered");
+    }
+
+    #[test]
+    fn bounded_lloyd_matches_plain_lloyd_with_tol_and_cosine() {
+        for seed in 0..4u64 {
+            let mut rng = Rng::new(seed);
+            let x = blobs(2500, 5, 9, &mut rng);
+            check(x.clone(), 5, 8, seed, false, 1e-4);
+            let unit: Vec<f64> = x
+                .chunks(5)
+                .flat_map(|r| {
+                    let norm = dot(r, r).sqrt();
+                    r.iter().map(move |v| v / norm).collect::<Vec<_>>()
+                })
+                .collect();
+            check(unit, 5, 6, seed, true, 0.0);
+        }
+    }
+
+    #[test]
+    fn bounded_lloyd_handles_ties_and_empty_clusters() {
+        // Integer points with many duplicates: exact distance ties, and
+        // duplicate initial centres leave clusters empty (relocation).
+        let mut rng = Rng::new(7);
+        let x: Vec<f64> = (0..600 * 3).map(|_| rng.below(4) as f64).collect();
+        for seed in 0..6 {
+            check(x.clone(), 3, 7, seed, false, 0.0);
+        }
+        let dup: Vec<f64> = (0..200).flat_map(|i| [(i % 5) as f64, 0.0]).collect();
+        check(dup, 2, 8, 3, false, 0.0);
+    }
+
+    /// The 1M × 20 benchmark table, when present (`cargo test --release --
+    /// --ignored`).
+    #[test]
+    #[ignore]
+    fn bounded_lloyd_matches_plain_lloyd_on_benchmark_data() {
+        let Ok(bytes) = std::fs::read("/tmp/mc_X.f64") else {
+            return;
+        };
+        let x: Vec<f64> = bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        check(x, 20, 8, 2, false, 0.0);
+    }
+}
