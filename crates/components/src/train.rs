@@ -231,6 +231,9 @@ fn training_metrics(
                 }
             }
             m.insert("cluster_sizes".into(), sizes.into());
+            if let FittedModel::KMeansModel(km) = model {
+                m.insert("iterations".into(), km.iterations.into());
+            }
         }
         _ => {}
     }

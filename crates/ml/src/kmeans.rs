@@ -109,6 +109,9 @@ pub struct KMeansModel {
     pub centers: Vec<Vec<f64>>,
     /// The number of training rows in each cluster.
     pub sizes: Vec<u64>,
+    /// The Lloyd iterations the fit took (0 when not recorded).
+    #[serde(default)]
+    pub iterations: u64,
 }
 
 /// Trains k-means on the numeric columns `features` (empty: every column).
@@ -182,6 +185,7 @@ pub fn fit_kmeans(
             .map(<[f64]>::to_vec)
             .collect(),
         sizes,
+        iterations: state.iterations as u64,
     })
 }
 
