@@ -3,8 +3,10 @@
 //! the bottom level are padded with always-left tests and copied to every
 //! slot below them), so a row walks exactly `depth` levels with the
 //! branch-free step `i = 2i + 1 + (x > threshold)`. Rows are scored in
-//! small row-major blocks so that the trees and the block stay in cache;
-//! deeper trees fall back to walking the linked nodes.
+//! small row-major blocks so that the trees and the block stay in cache,
+//! each tree walking all the rows of a block one level at a time (the walks
+//! are independent, so their loads overlap); deeper trees fall back to
+//! walking the linked nodes.
 
 use rayon::prelude::*;
 
@@ -114,17 +116,22 @@ fn add_tree<N: EvalNode>(tree: &Compiled<'_, N>, block: &[f64], nf: usize, acc: 
             tests,
             leaves,
         } => {
+            // Level by level over the whole block: the rows' walks are
+            // independent, so their loads overlap.
             let first_leaf = tests.len();
-            for (x, a) in block.chunks_exact(nf).zip(acc.iter_mut()) {
-                let mut i = 0;
-                for _ in 0..*depth {
-                    let t = tests.get(i).copied().unwrap_or(FlatTest {
+            let mut pos = [0usize; BLOCK];
+            let pos = pos.get_mut(..acc.len()).unwrap_or_default();
+            for _ in 0..*depth {
+                for (i, x) in pos.iter_mut().zip(block.chunks_exact(nf)) {
+                    let t = tests.get(*i).copied().unwrap_or(FlatTest {
                         threshold: f64::INFINITY,
                         feature: 0,
                     });
                     let v = x.get(t.feature).copied().unwrap_or(0.0);
-                    i = 2 * i + 1 + usize::from(v > t.threshold);
+                    *i = 2 * *i + 1 + usize::from(v > t.threshold);
                 }
+            }
+            for (a, &i) in acc.iter_mut().zip(pos.iter()) {
                 *a += leaves.get(i - first_leaf).copied().unwrap_or(0.0);
             }
         }

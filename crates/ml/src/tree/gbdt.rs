@@ -8,13 +8,17 @@
 //! thresholds (bin edges) and leaf values already multiplied by the learning
 //! rate, so a model's raw score is `base_score + Σ leaf values` and a
 //! classifier's probability of the second class is `sigmoid(raw)`.
+//!
+//! Without row sampling, the training scores are updated from the rows the
+//! grower left in each leaf (no tree walk), in the same parallel pass that
+//! computes the next round's gradients into the packed bin rows.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::flat::{EvalNode, Forest};
-use super::grow::{Elem, GrowParams, Grower, GrownNode};
-use super::hist::bin_columns;
+use super::grow::{GrowParams, Grower, GrownNode, Terminal, Tuning};
+use super::hist::{BinMatrix, Binned, bin_columns};
 use super::input;
 use super::split::check_nodes;
 use super::{GbdtParams, Split};
@@ -160,12 +164,28 @@ struct Boosted {
 
 /// The boosting loop.
 fn boost(cols: &[&[f64]], y: &[f64], loss: Loss, params: &GbdtParams) -> Boosted {
+    boost_with(cols, y, loss, params, Tuning::default())
+}
+
+/// The boosting loop with the grower's parallel thresholds (the tests make
+/// them tiny to exercise the parallel paths on small data).
+fn boost_with(
+    cols: &[&[f64]],
+    y: &[f64],
+    loss: Loss,
+    params: &GbdtParams,
+    tuning: Tuning,
+) -> Boosted {
     let n = y.len();
     let mut rng = Rng::new(params.seed);
-    let binned = bin_columns(cols, params.max_bins, &mut rng);
-    let n_bins: Vec<usize> = binned.edges.iter().map(|e| e.len() + 1).collect();
+    let Binned {
+        bins,
+        mut matrix,
+        edges,
+    } = bin_columns(cols, params.max_bins, &mut rng);
+    let n_bins: Vec<usize> = edges.iter().map(|e| e.len() + 1).collect();
     let grower = Grower::new(
-        &binned.bins,
+        &bins,
         n_bins,
         GrowParams {
             max_depth: params.max_depth,
@@ -173,6 +193,7 @@ fn boost(cols: &[&[f64]], y: &[f64], loss: Loss, params: &GbdtParams) -> Boosted
             l2: params.l2_regularization,
             learning_rate: params.learning_rate,
         },
+        tuning,
     );
     let mean = y.iter().sum::<f64>() / n as f64;
     let base = match loss {
@@ -186,34 +207,41 @@ fn boost(cols: &[&[f64]], y: &[f64], loss: Loss, params: &GbdtParams) -> Boosted
         n
     };
     let mut sample: Vec<u32> = Vec::new();
-    let mut elems = vec![Elem::default(); m];
-    let mut scratch = vec![Elem::default(); m];
+    let mut rows = vec![0u32; m];
+    let mut scratch = vec![0u32; m];
     let mut trees = Vec::with_capacity(params.num_trees);
-    for _ in 0..params.num_trees {
+    if m == n {
+        gradients(&mut matrix, None, &raw, y, loss);
+    }
+    for tree in 0..params.num_trees {
         if m < n {
             sample_sorted(n, m, &mut rng, &mut sample);
-        }
-        gradients(
-            &mut elems,
-            (m < n).then_some(sample.as_slice()),
-            &raw,
-            y,
-            loss,
-        );
-        let nodes = grower.grow(&mut elems, &mut scratch);
-        if m < n {
-            add_tree(&mut raw, &nodes, &binned.bins);
+            rows.copy_from_slice(&sample);
+            gradients(&mut matrix, Some(&sample), &raw, y, loss);
         } else {
-            add_leaves(&mut raw, &nodes, &elems, &scratch);
+            rows.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(ci, chunk)| {
+                    for (j, r) in chunk.iter_mut().enumerate() {
+                        *r = (ci * CHUNK + j) as u32;
+                    }
+                });
         }
+        let grown = grower.grow(&matrix, &mut rows, &mut scratch);
+        if m < n {
+            add_tree(&mut raw, &grown.nodes, &bins);
+        } else {
+            let next = (tree + 1 < params.num_trees).then_some((&mut matrix, y, loss));
+            add_leaves(&mut raw, &grown.terminals, &rows, &scratch, &bins, next);
+        }
+        let nodes = grown.nodes;
         trees.push(BoostedTree {
             nodes: nodes
                 .iter()
                 .map(|node| BoostedNode {
                     split: node.split.map(|s| Split {
                         feature: s.feature,
-                        threshold: binned
-                            .edges
+                        threshold: edges
                             .get(s.feature)
                             .and_then(|e| e.get(usize::from(s.bin)))
                             .copied()
@@ -250,37 +278,75 @@ fn sample_sorted(n: usize, m: usize, rng: &mut Rng, out: &mut Vec<u32>) {
     }
 }
 
-/// Fills `elems` with the rows (all rows, or `sample`) and their gradient
-/// and hessian at the current raw scores.
-fn gradients(elems: &mut [Elem], sample: Option<&[u32]>, raw: &[f64], y: &[f64], loss: Loss) {
-    elems
+/// The gradient and hessian of the loss at raw score `f` for label `t`.
+#[inline]
+fn grad(loss: Loss, f: f64, t: f64) -> (f32, f32) {
+    let (g, h) = match loss {
+        Loss::Squared => (f - t, 1.0),
+        Loss::Logistic => {
+            let p = sigmoid(f);
+            (p - t, p * (1.0 - p))
+        }
+    };
+    (g as f32, h as f32)
+}
+
+/// Stores in every row of `matrix` the gradient and hessian of the loss at
+/// its current raw score (only the rows of `sample`, ascending, when given;
+/// the others are left as they were).
+fn gradients(matrix: &mut BinMatrix, sample: Option<&[u32]>, raw: &[f64], y: &[f64], loss: Loss) {
+    let at = |r: usize| {
+        grad(
+            loss,
+            raw.get(r).copied().unwrap_or(0.0),
+            y.get(r).copied().unwrap_or(0.0),
+        )
+    };
+    let Some(first) = matrix.groups.first_mut() else {
+        return;
+    };
+    first
+        .rows
         .par_chunks_mut(CHUNK)
         .enumerate()
         .for_each(|(ci, chunk)| {
-            for (j, e) in chunk.iter_mut().enumerate() {
-                let row = match sample {
-                    Some(s) => s.get(ci * CHUNK + j).copied().unwrap_or(0),
-                    None => (ci * CHUNK + j) as u32,
-                };
-                let r = row as usize;
-                let (f, t) = (
-                    raw.get(r).copied().unwrap_or(0.0),
-                    y.get(r).copied().unwrap_or(0.0),
-                );
-                let (g, h) = match loss {
-                    Loss::Squared => (f - t, 1.0),
-                    Loss::Logistic => {
-                        let p = sigmoid(f);
-                        (p - t, p * (1.0 - p))
+            let lo = ci * CHUNK;
+            match sample {
+                None => {
+                    for (j, e) in chunk.iter_mut().enumerate() {
+                        (e.g, e.h) = at(lo + j);
                     }
-                };
-                *e = Elem {
-                    row,
-                    g: g as f32,
-                    h: h as f32,
-                };
+                }
+                Some(s) => {
+                    let from = s.partition_point(|&r| (r as usize) < lo);
+                    let to = s.partition_point(|&r| (r as usize) < lo + chunk.len());
+                    for &r in s.get(from..to).unwrap_or_default() {
+                        if let Some(e) = chunk.get_mut(r as usize - lo) {
+                            (e.g, e.h) = at(r as usize);
+                        }
+                    }
+                }
             }
         });
+    copy_gradients(matrix);
+}
+
+/// Copies the gradients of the first feature group to the others.
+fn copy_gradients(matrix: &mut BinMatrix) {
+    let Some((first, rest)) = matrix.groups.split_first_mut() else {
+        return;
+    };
+    for group in rest {
+        group
+            .rows
+            .par_chunks_mut(CHUNK)
+            .zip(first.rows.par_chunks(CHUNK))
+            .for_each(|(dst, src)| {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    (d.g, d.h) = (s.g, s.h);
+                }
+            });
+    }
 }
 
 /// Adds a grown tree's leaf values to every row's raw score, walking the
@@ -313,37 +379,69 @@ fn add_tree(raw: &mut [f64], nodes: &[GrownNode], bins: &[Vec<u8>]) {
 }
 
 /// Adds each leaf's value to the raw score of the rows the grower left in
-/// it (every row was in the tree's sample). The rows of a leaf are in
-/// ascending order, so each parallel task finds the rows of its own block of
-/// `raw` in every leaf by binary search.
-fn add_leaves(raw: &mut [f64], nodes: &[GrownNode], elems: &[Elem], scratch: &[Elem]) {
-    let leaves: Vec<(&[Elem], f64)> = nodes
-        .iter()
-        .filter(|n| n.split.is_none())
-        .map(|n| {
-            let buf = if n.rows.in_scratch { scratch } else { elems };
-            (
-                buf.get(n.rows.start..n.rows.end).unwrap_or_default(),
-                n.value,
-            )
-        })
-        .collect();
+/// it (every row was in the tree's sample): the rows of a terminal are
+/// ascending, so each parallel task finds the rows of its own block of
+/// `raw` in every terminal by binary search. A terminal split node sends
+/// each of its rows to one of its two leaves by the binned test. With
+/// `next`, each task then stores the gradients at the new scores of its
+/// block for the next tree, while the block is still in cache.
+fn add_leaves(
+    raw: &mut [f64],
+    terminals: &[Terminal],
+    rows: &[u32],
+    scratch: &[u32],
+    bins: &[Vec<u8>],
+    next: Option<(&mut BinMatrix, &[f64], Loss)>,
+) {
     let block = raw.len().div_ceil(16).max(CHUNK);
-    raw.par_chunks_mut(block)
-        .enumerate()
-        .for_each(|(bi, chunk)| {
-            let lo = bi * block;
-            let hi = lo + chunk.len();
-            for &(rows, value) in &leaves {
-                let from = rows.partition_point(|e| (e.row as usize) < lo);
-                let to = rows.partition_point(|e| (e.row as usize) < hi);
-                for e in rows.get(from..to).unwrap_or_default() {
-                    if let Some(r) = chunk.get_mut(e.row as usize - lo) {
-                        *r += value;
+    let add = |bi: usize, chunk: &mut [f64]| {
+        let lo = bi * block;
+        let hi = lo + chunk.len();
+        for t in terminals {
+            let buf = if t.rows.in_scratch { scratch } else { rows };
+            let ids = buf.get(t.rows.start..t.rows.end).unwrap_or_default();
+            let from = ids.partition_point(|&r| (r as usize) < lo);
+            let to = ids.partition_point(|&r| (r as usize) < hi);
+            let ids = ids.get(from..to).unwrap_or_default();
+            match t.test {
+                None => {
+                    for &r in ids {
+                        if let Some(x) = chunk.get_mut(r as usize - lo) {
+                            *x += t.left;
+                        }
+                    }
+                }
+                Some((feature, bin)) => {
+                    let col: &[u8] = bins.get(feature).map_or(&[], Vec::as_slice);
+                    for &r in ids {
+                        let left = col.get(r as usize).is_some_and(|&b| b <= bin);
+                        if let Some(x) = chunk.get_mut(r as usize - lo) {
+                            *x += if left { t.left } else { t.right };
+                        }
                     }
                 }
             }
-        });
+        }
+    };
+    let Some((matrix, y, loss)) = next else {
+        raw.par_chunks_mut(block)
+            .enumerate()
+            .for_each(|(bi, chunk)| add(bi, chunk));
+        return;
+    };
+    if let Some(first) = matrix.groups.first_mut() {
+        raw.par_chunks_mut(block)
+            .zip(first.rows.par_chunks_mut(block))
+            .enumerate()
+            .for_each(|(bi, (chunk, packed))| {
+                add(bi, chunk);
+                let ys = y.get(bi * block..).unwrap_or_default();
+                for ((e, &f), &t) in packed.iter_mut().zip(chunk.iter()).zip(ys) {
+                    (e.g, e.h) = grad(loss, f, t);
+                }
+            });
+    }
+    copy_gradients(matrix);
 }
 
 /// The logistic function.
@@ -456,10 +554,59 @@ mod tests {
                     min_samples_leaf: 5,
                     ..GbdtParams::default()
                 };
-                let fit = boost(&[&a, &b], &y, loss, &params);
-                let forest = Forest::new(fit.trees.iter().map(|t| t.nodes.as_slice()));
-                assert_eq!(forest.score(&[&a, &b], n as usize, fit.base_score), fit.raw);
+                for tuning in [Tuning::default(), tiny()] {
+                    let fit = boost_with(&[&a, &b], &y, loss, &params, tuning);
+                    let forest = Forest::new(fit.trees.iter().map(|t| t.nodes.as_slice()));
+                    assert_eq!(forest.score(&[&a, &b], n as usize, fit.base_score), fit.raw);
+                }
             }
+        }
+    }
+
+    /// Tiny parallel thresholds, to exercise the parallel paths.
+    fn tiny() -> Tuning {
+        Tuning {
+            hist_block: 64,
+            hist_task: 4,
+            par_partition_rows: 300,
+            partition_chunk: 128,
+            par_subtree_rows: 100,
+        }
+    }
+
+    /// The same trees and training scores on 1, 2 and 3 threads.
+    #[test]
+    fn fits_do_not_depend_on_the_thread_count() {
+        let n = 5000;
+        let cols: Vec<Vec<f64>> = (0..30)
+            .map(|f| {
+                (0..n)
+                    .map(|i| ((i * (7 + 2 * f) + f * f) % 997) as f64 / 7.0)
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| f64::from(cols[0][i] + cols[29][i] * 0.5 + (i % 13) as f64 > 110.0))
+            .collect();
+        let fit = |threads: usize, subsample: f64| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let params = GbdtParams {
+                num_trees: 8,
+                subsample,
+                ..GbdtParams::default()
+            };
+            let b = pool.install(|| boost_with(&refs, &y, Loss::Logistic, &params, tiny()));
+            (b.trees, b.raw)
+        };
+        for subsample in [1.0, 0.7] {
+            let one = fit(1, subsample);
+            assert!(one.0.iter().any(|t| t.nodes.len() > 20));
+            assert!(fit(2, subsample) == one);
+            assert!(fit(3, subsample) == one);
         }
     }
 }

@@ -6,6 +6,12 @@
 //!
 //! A value `x` falls in bin `b` = the number of edges `< x`, so "bin <= b"
 //! is exactly "x <= edges[b]": the real-valued edge is the split threshold.
+//!
+//! The bins are kept twice: column by column (read by the partition and
+//! the score updates, one feature at a time) and row by row in a
+//! [`BinMatrix`] of 32-byte [`PackedRow`]s that also carry each row's
+//! gradient and hessian, so that a histogram build reads one half cache line
+//! per row for every feature at once.
 
 use rayon::prelude::*;
 
@@ -14,10 +20,12 @@ use crate::rng::Rng;
 /// Rows used to compute the bin edges (scikit-learn's `subsample`).
 pub(crate) const BINNING_SAMPLE: usize = 200_000;
 
-/// Features binned column-major to `u8`.
+/// Features binned to `u8`, column-major and row-major.
 pub(crate) struct Binned {
     /// `bins[f][row]` is the bin of row `row` for feature `f`.
     pub bins: Vec<Vec<u8>>,
+    /// The same bins row by row.
+    pub matrix: BinMatrix,
     /// `edges[f]` are the ascending cut points of feature `f`
     /// (`edges[f].len() + 1` bins, at most 255 edges).
     pub edges: Vec<Vec<f64>>,
@@ -38,12 +46,84 @@ pub(crate) fn bin_columns(cols: &[&[f64]], max_bins: usize, rng: &mut Rng) -> Bi
             find_edges(&mut values, max_bins)
         })
         .collect();
-    let bins = cols
+    let bins: Vec<Vec<u8>> = cols
         .par_iter()
         .zip(&edges)
         .map(|(col, e)| map_to_bins(col, e))
         .collect();
-    Binned { bins, edges }
+    let matrix = row_major(&bins, n);
+    Binned {
+        bins,
+        matrix,
+        edges,
+    }
+}
+
+/// Rows per parallel task of the transposition.
+const TRANSPOSE_ROWS: usize = 1 << 14;
+
+/// Most features in one group of the row-major bin matrix.
+pub(crate) const GROUP_WIDTH: usize = 24;
+
+/// One row of a feature group: the bins of its features and the row's
+/// current gradient and hessian, 32 bytes aligned, so that a histogram build
+/// fetches one half cache line per row.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[repr(C, align(32))]
+pub(crate) struct PackedRow {
+    /// The bins of the group's features (unused slots are 0).
+    pub bins: [u8; GROUP_WIDTH],
+    /// The gradient of the loss at the row's score.
+    pub g: f32,
+    /// The hessian of the loss at the row's score.
+    pub h: f32,
+}
+
+/// The bins row by row, in groups of at most [`GROUP_WIDTH`] features, each
+/// row carrying its gradient and hessian.
+pub(crate) struct BinMatrix {
+    /// The groups, covering the features in order.
+    pub groups: Vec<FeatureGroup>,
+}
+
+/// The bins of features `first..first + width`, row by row.
+pub(crate) struct FeatureGroup {
+    /// The first feature.
+    pub first: usize,
+    /// The number of features (1..=[`GROUP_WIDTH`]).
+    pub width: usize,
+    /// One entry per row.
+    pub rows: Vec<PackedRow>,
+}
+
+/// The row-major copy of column-major bins (`n` rows each).
+fn row_major(bins: &[Vec<u8>], n: usize) -> BinMatrix {
+    let groups = bins
+        .chunks(GROUP_WIDTH)
+        .enumerate()
+        .map(|(k, cols)| {
+            let mut rows = vec![PackedRow::default(); n];
+            rows.par_chunks_mut(TRANSPOSE_ROWS)
+                .enumerate()
+                .for_each(|(task, out)| {
+                    let start = task * TRANSPOSE_ROWS;
+                    for (f, col) in cols.iter().enumerate() {
+                        let src = col.get(start..).unwrap_or_default();
+                        for (dst, &b) in out.iter_mut().zip(src) {
+                            if let Some(slot) = dst.bins.get_mut(f) {
+                                *slot = b;
+                            }
+                        }
+                    }
+                });
+            FeatureGroup {
+                first: k * GROUP_WIDTH,
+                width: cols.len(),
+                rows,
+            }
+        })
+        .collect();
+    BinMatrix { groups }
 }
 
 /// Up to `k` distinct rows out of `n`, sorted, or `None` when `n <= k`
@@ -66,7 +146,7 @@ fn sample_rows(n: usize, k: usize, rng: &mut Rng) -> Option<Vec<u32>> {
 /// The bin edges of one feature from (a sample of) its values; sorts
 /// `values` in place.
 pub(crate) fn find_edges(values: &mut [f64], max_bins: usize) -> Vec<f64> {
-    values.sort_unstable_by(f64::total_cmp);
+    sort_floats(values);
     let mut distinct: Vec<f64> = Vec::new();
     for &v in values.iter() {
         if distinct.last() != Some(&v) {
@@ -92,6 +172,23 @@ pub(crate) fn find_edges(values: &mut [f64], max_bins: usize) -> Vec<f64> {
     }
     edges.dedup();
     edges
+}
+
+/// Sorts in `f64::total_cmp` order, through integer keys (much faster than
+/// comparing floats).
+fn sort_floats(values: &mut [f64]) {
+    const SIGN: u64 = 1 << 63;
+    let mut keys: Vec<u64> = values
+        .iter()
+        .map(|v| {
+            let b = v.to_bits();
+            if b & SIGN != 0 { !b } else { b | SIGN }
+        })
+        .collect();
+    keys.sort_unstable();
+    for (v, &k) in values.iter_mut().zip(&keys) {
+        *v = f64::from_bits(if k & SIGN != 0 { k & !SIGN } else { !k });
+    }
 }
 
 /// The midpoint of `a <= b`, never overflowing.
@@ -162,6 +259,57 @@ mod tests {
             assert!(bin as usize == e.len() || x <= e[bin as usize]);
             assert!(bin == 0 || x > e[bin as usize - 1]);
         }
+    }
+
+    #[test]
+    fn float_sort_is_the_total_order() {
+        let mut rng = Rng::new(5);
+        let mut v: Vec<f64> = (0..2000)
+            .map(|_| (rng.next_f64() - 0.5) * 10f64.powi(rng.below(40) as i32 - 20))
+            .collect();
+        v.extend([
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN,
+            1e-310,
+            -1e-310,
+        ]);
+        let mut want = v.clone();
+        want.sort_by(f64::total_cmp);
+        sort_floats(&mut v);
+        assert_eq!(
+            v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            want.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn row_major_groups_hold_the_column_bins() {
+        let n = 700;
+        let cols: Vec<Vec<f64>> = (0..GROUP_WIDTH + 5)
+            .map(|f| (0..n).map(|i| ((i * (f + 3)) % 101) as f64).collect())
+            .collect();
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let b = bin_columns(&refs, 255, &mut Rng::new(0));
+        assert_eq!(b.matrix.groups.len(), 2);
+        for group in &b.matrix.groups {
+            assert_eq!(group.rows.len(), n);
+            for (r, row) in group.rows.iter().enumerate() {
+                for k in 0..GROUP_WIDTH {
+                    let want = if k < group.width {
+                        b.bins[group.first + k][r]
+                    } else {
+                        0
+                    };
+                    assert_eq!(row.bins[k], want);
+                }
+            }
+        }
+        assert_eq!(b.matrix.groups[1].first, GROUP_WIDTH);
+        assert_eq!(b.matrix.groups[1].width, 5);
     }
 
     #[test]

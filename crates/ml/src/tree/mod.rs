@@ -14,7 +14,8 @@
 //! - `split.rs`: the [`Split`] node link shared by every tree;
 //! - `cart.rs`: the exact CART builder (sorted feature values, midpoints);
 //! - `decision_tree.rs`: the fitted decision-tree types and `fit_decision_tree`;
-//! - `hist.rs`: quantile binning of features into `u8` bins;
+//! - `hist.rs`: quantile binning of features into `u8` bins, column- and
+//!   row-major (rows packed with their gradients);
 //! - `grow.rs`: the histogram tree grower used by boosting;
 //! - `gbdt.rs`: the boosting loop, the fitted GBDT types and their fit functions;
 //! - `flat.rs`: the fast, branch-free ensemble evaluator used at predict time.
