@@ -5,41 +5,21 @@
 //! written from scikit-learn's
 //! `make_classification(n_samples=1_000_000, n_features=20, random_state=0)`.
 //! Run with
-//! `cargo run --release -p pai-ml --example bench_kmeans [first_seed] [n_seeds] [k]`;
-//! `RAYON_NUM_THREADS=1` for single-threaded figures.
+//! `cargo run --release -p pai-ml --example bench_kmeans [first_seed] [n_seeds] [k] [max_iter]`;
+//! `RAYON_NUM_THREADS=1` for single-threaded figures. Comparing with
+//! `max_iter` 1 separates the cost per Lloyd iteration from the rest.
 
 use std::time::Instant;
 
 use pai_ml::{ColumnData, Frame, KMeansParams, fit_kmeans};
 
-/// CPU seconds (user + system, all threads) used by this process so far,
-/// from `/proc/self/stat`; 0 where unavailable.
-fn cpu_secs() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
+mod common;
+
+use common::{cpu_secs, read_f64};
 
 fn main() {
     let d = 20;
-    let bytes = std::fs::read("/tmp/mc_X.f64").expect("/tmp/mc_X.f64");
-    let x: Vec<f64> = bytes
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-        .collect();
+    let x = read_f64("/tmp/mc_X.f64").expect("/tmp/mc_X.f64");
     let n = x.len() / d;
     let arg = |i: usize, default: u64| {
         std::env::args()
@@ -48,6 +28,7 @@ fn main() {
             .unwrap_or(default)
     };
     let (first, seeds, k) = (arg(1, 0), arg(2, 5), arg(3, 8) as usize);
+    let max_iter = arg(4, 300) as usize;
     let mut cols: Vec<Vec<f64>> = (0..d).map(|_| Vec::with_capacity(n)).collect();
     for row in x.chunks_exact(d) {
         for (c, v) in cols.iter_mut().zip(row) {
@@ -75,6 +56,7 @@ fn main() {
             &KMeansParams {
                 k,
                 seed,
+                max_iter,
                 ..Default::default()
             },
         )
@@ -83,8 +65,8 @@ fn main() {
         wall += w;
         cpu += cp;
         println!(
-            "seed {seed}: fit {w:.3} s wall ({cp:.2} s CPU), sizes {:?}",
-            km.sizes
+            "seed {seed}: fit {w:.3} s wall ({cp:.2} s CPU), {} iterations, sizes {:?}",
+            km.iterations, km.sizes
         );
     }
     println!("total: {wall:.3} s wall ({cpu:.2} s CPU)");

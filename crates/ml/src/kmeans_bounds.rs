@@ -12,8 +12,14 @@
 //! Values are `f32` rounded outwards; the test demands a margin that covers
 //! the rounding of computed squared distances, so a proved label is the one
 //! plain Lloyd computes.
+//!
+//! A row whose bounds fail is first screened in `f32`
+//! ([`crate::kmeans_f32`]): when the `f32` distances prove the `f64` label,
+//! its bounds come from them (widened by their error bound); only the
+//! other rows are read and recomputed in `f64`.
 
 use crate::kernels::{CENTRE_LANES, dots_to_block};
+use crate::kmeans_f32::Screen;
 
 /// Most groups of centres carrying a lower bound: one group per centre up
 /// to this `k` (Elkan), contiguous runs of centres beyond (Yinyang). One
@@ -41,6 +47,9 @@ pub(crate) struct Pass {
     pub(crate) group_of: Vec<usize>,
     /// Safety margin of the test (see `Lloyd::new`).
     pub(crate) margin: f64,
+    /// The `f32` screen of opened rows (`None`: every opened row is
+    /// computed in `f64`).
+    pub(crate) screen: Option<Screen>,
     pub(crate) d: usize,
     pub(crate) k: usize,
 }
@@ -51,6 +60,8 @@ pub(crate) struct ChunkOut {
     pub(crate) changes: Vec<Change>,
     /// Rows whose distances were computed.
     pub(crate) opened: usize,
+    /// Opened rows whose label the `f32` screen proved.
+    pub(crate) screened: usize,
 }
 
 /// Reusable per-thread buffers of [`Pass::chunk`].
@@ -58,7 +69,9 @@ pub(crate) struct ChunkOut {
 pub(crate) struct Scratch {
     open: Vec<u32>,
     rows: Vec<f64>,
+    rows32: Vec<f32>,
     dist: Vec<f64>,
+    dist32: Vec<f32>,
 }
 
 impl Pass {
@@ -70,10 +83,12 @@ impl Pass {
     /// least `l_g - u` over the chunk's rows labelled `a`: when every one
     /// exceeds `S_a + D_g + margin`, every row's bounds hold and the chunk
     /// is skipped unread. It is recomputed whenever the chunk is read.
+    /// `x32` is `x` rounded to `f32` (read when [`Pass::screen`] is set).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn chunk<const G: usize>(
         &self,
         x: &[f64],
+        x32: &[f32],
         start: usize,
         labels: &mut [u32],
         upper: &mut [f32],
@@ -92,9 +107,10 @@ impl Pass {
             return ChunkOut {
                 changes: Vec::new(),
                 opened: 0,
+                screened: 0,
             };
         }
-        let out = self.relabel::<G>(x, start, labels, upper, lower, scratch);
+        let out = self.relabel::<G>(x, x32, start, labels, upper, lower, scratch);
         summary.fill(f64::INFINITY);
         for ((&a, &u), l) in labels.iter().zip(upper.iter()).zip(lower.chunks_exact(G)) {
             let s = &mut summary[a as usize * G..(a as usize + 1) * G];
@@ -108,9 +124,11 @@ impl Pass {
     }
 
     /// [`Pass::chunk`] on a chunk that must be read.
+    #[allow(clippy::too_many_arguments)]
     fn relabel<const G: usize>(
         &self,
         x: &[f64],
+        x32: &[f32],
         start: usize,
         labels: &mut [u32],
         upper: &mut [f32],
@@ -121,62 +139,137 @@ impl Pass {
         let len = labels.len();
         self.open_rows::<G>(labels, upper, lower, &mut scratch.open);
         let all = scratch.open.len() == len;
-        let rows: &[f64] = if all {
-            &x[start * d..(start + len) * d]
-        } else {
-            // Gather the open rows first: a loop of independent loads keeps
-            // many cache misses in flight.
-            scratch.rows.clear();
-            for &r in &scratch.open {
-                let i = start + r as usize;
-                scratch.rows.extend_from_slice(&x[i * d..(i + 1) * d]);
-            }
-            &scratch.rows
-        };
-        scratch
-            .dist
-            .resize(self.k.div_ceil(CENTRE_LANES) * CENTRE_LANES, 0.0);
+        let lanes = self.k.div_ceil(CENTRE_LANES) * CENTRE_LANES;
+        scratch.dist.resize(lanes, 0.0);
         let mut changes = Vec::new();
-        for (&r, xi) in scratch.open.iter().zip(rows.chunks_exact(d.max(1))) {
-            let r = r as usize;
-            let best = self.distances(xi, &mut scratch.dist);
-            let mut group_min = [f64::INFINITY; G];
-            if self.k == G {
-                group_min.copy_from_slice(&scratch.dist[..G]);
+        let mut screened = 0;
+        let mut out = Bounds {
+            labels,
+            upper,
+            lower,
+            changes: &mut changes,
+            start,
+        };
+        if let Some(screen) = &self.screen {
+            let rows: &[f32] = if all {
+                &x32[start * d..(start + len) * d]
             } else {
-                for (j, &v) in scratch.dist[..self.k].iter().enumerate() {
-                    let g = self.group_of[j];
-                    if v < group_min[g] {
-                        group_min[g] = v;
+                // Gather the open rows first: a loop of independent loads
+                // keeps many cache misses in flight.
+                scratch.rows32.clear();
+                for &r in &scratch.open {
+                    let i = start + r as usize;
+                    scratch.rows32.extend_from_slice(&x32[i * d..(i + 1) * d]);
+                }
+                &scratch.rows32
+            };
+            scratch.dist32.resize(lanes, 0.0);
+            for (&r, xi) in scratch.open.iter().zip(rows.chunks_exact(d.max(1))) {
+                let r = r as usize;
+                let Some((best, e, second)) = screen.decide(xi, &mut scratch.dist32) else {
+                    let i = start + r;
+                    let best = self.distances(&x[i * d..(i + 1) * d], &mut scratch.dist);
+                    self.record::<G>(&mut out, r, best, scratch.dist[best], &scratch.dist);
+                    continue;
+                };
+                screened += 1;
+                let up = f64::from(scratch.dist32[best]) + e;
+                if G == 1 {
+                    let lo = f64::from(second) - e;
+                    let mut group_min = [f64::INFINITY; G];
+                    group_min[0] = if lo > 0.0 { lo } else { 0.0 };
+                    self.store::<G>(&mut out, r, best, up, &group_min);
+                } else {
+                    for (o, &v) in scratch.dist.iter_mut().zip(&scratch.dist32) {
+                        let lo = f64::from(v) - e;
+                        *o = if lo > 0.0 { lo } else { 0.0 };
                     }
+                    self.record::<G>(&mut out, r, best, up, &scratch.dist);
                 }
             }
-            if self.k == G {
-                group_min[best] = f64::INFINITY;
+        } else {
+            let rows: &[f64] = if all {
+                &x[start * d..(start + len) * d]
             } else {
-                // The best centre's group: its minimum without `best`.
-                let g = self.group_of[best];
-                group_min[g] = f64::INFINITY;
-                for (j, &v) in scratch.dist[..self.k].iter().enumerate() {
-                    if j != best && self.group_of[j] == g && v < group_min[g] {
-                        group_min[g] = v;
-                    }
+                // As above, in f64.
+                scratch.rows.clear();
+                for &r in &scratch.open {
+                    let i = start + r as usize;
+                    scratch.rows.extend_from_slice(&x[i * d..(i + 1) * d]);
                 }
-            }
-            upper[r] = round_up(scratch.dist[best].sqrt() - self.drift[best]);
-            let out = &mut lower[r * G..(r + 1) * G];
-            for ((o, m), gd) in out.iter_mut().zip(&group_min).zip(&self.group_drift) {
-                *o = round_down(m.sqrt() + gd);
-            }
-            let best = best as u32;
-            if best != labels[r] {
-                changes.push((start + r, labels[r], best));
-                labels[r] = best;
+                &scratch.rows
+            };
+            for (&r, xi) in scratch.open.iter().zip(rows.chunks_exact(d.max(1))) {
+                let best = self.distances(xi, &mut scratch.dist);
+                self.record::<G>(
+                    &mut out,
+                    r as usize,
+                    best,
+                    scratch.dist[best],
+                    &scratch.dist,
+                );
             }
         }
         ChunkOut {
             changes,
             opened: scratch.open.len(),
+            screened,
+        }
+    }
+
+    /// Stores row `r`'s new label `best` and its bounds: the upper bound from
+    /// the squared distance `up` to `best`, the lower bounds from the squared
+    /// distances `dist` to the others.
+    #[inline]
+    fn record<const G: usize>(
+        &self,
+        out: &mut Bounds<'_>,
+        r: usize,
+        best: usize,
+        up: f64,
+        dist: &[f64],
+    ) {
+        let mut group_min = [f64::INFINITY; G];
+        if G == 1 {
+            for (j, &v) in dist[..self.k].iter().enumerate() {
+                let lt = (j != best) & (v < group_min[0]);
+                group_min[0] = if lt { v } else { group_min[0] };
+            }
+        } else if self.k == G {
+            group_min.copy_from_slice(&dist[..G]);
+            group_min[best] = f64::INFINITY;
+        } else {
+            for (j, &v) in dist[..self.k].iter().enumerate() {
+                let g = self.group_of[j];
+                if j != best && v < group_min[g] {
+                    group_min[g] = v;
+                }
+            }
+        }
+        self.store::<G>(out, r, best, up, &group_min);
+    }
+
+    /// Stores row `r`'s new label `best`, its upper bound from the squared
+    /// distance `up` and its lower bounds from the least squared distances
+    /// `group_min` to each group's other centres.
+    #[inline(always)]
+    fn store<const G: usize>(
+        &self,
+        out: &mut Bounds<'_>,
+        r: usize,
+        best: usize,
+        up: f64,
+        group_min: &[f64; G],
+    ) {
+        out.upper[r] = round_up(up.sqrt() - self.drift[best]);
+        let lower = &mut out.lower[r * G..(r + 1) * G];
+        for ((o, m), gd) in lower.iter_mut().zip(group_min).zip(&self.group_drift) {
+            *o = round_down(m.sqrt() + gd);
+        }
+        let best = best as u32;
+        if best != out.labels[r] {
+            out.changes.push((out.start + r, out.labels[r], best));
+            out.labels[r] = best;
         }
     }
 
@@ -262,6 +355,16 @@ impl Pass {
         }
         best
     }
+}
+
+/// The per-row state [`Pass::record`] writes, for one chunk.
+struct Bounds<'a> {
+    labels: &'a mut [u32],
+    upper: &'a mut [f32],
+    lower: &'a mut [f32],
+    changes: &'a mut Vec<Change>,
+    /// The chunk's first row.
+    start: usize,
 }
 
 /// `‖x‖²` with four accumulators (fixed order).

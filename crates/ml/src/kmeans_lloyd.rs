@@ -5,12 +5,15 @@
 //! bound per group of centres, `MAX_GROUPS` of them — Hamerly's single
 //! bound as tuned), so an iteration reads `4 + 4·(groups + 1)` bytes per
 //! row, skips chunks whose bound summary proves every row, and touches the
-//! rows of `x` only where a bound fails.
+//! rows of `x` only where a bound fails — first their `f32` copy
+//! ([`crate::kmeans_f32`]), the `f64` rows only where that cannot prove
+//! the label.
 
 use rayon::prelude::*;
 
 use crate::kernels::{CENTRE_LANES, dot, sq_dist};
 use crate::kmeans_bounds::{Change, ChunkOut, MAX_GROUPS, Pass, Scratch};
+use crate::kmeans_f32::{Screen, to_f32_and_max_norm};
 use crate::linear_scores::{CHUNK, chunk_range};
 
 /// The rows are reordered ([`Lloyd::reorder`]) at the first iteration that
@@ -21,6 +24,10 @@ const REORDER_AT: usize = 64;
 pub(crate) struct Lloyd {
     /// The rows, row-major.
     x: Vec<f64>,
+    /// The rows rounded to `f32` (for the screen of [`Pass::chunk`]).
+    x32: Vec<f32>,
+    /// The largest squared row norm.
+    max_norm: f64,
     n: usize,
     d: usize,
     k: usize,
@@ -64,6 +71,8 @@ pub(crate) struct Lloyd {
     pub(crate) iterations: usize,
     /// Rows whose distances were computed, over all E-steps.
     pub(crate) opened: usize,
+    /// Opened rows whose label the `f32` screen proved, over all E-steps.
+    pub(crate) screened: usize,
 }
 
 impl Lloyd {
@@ -84,14 +93,13 @@ impl Lloyd {
         // means (or copies) of rows, so ‖c‖ ≤ max ‖x‖. Stored distances are
         // then within √E of the truth, and computed distances keep the order
         // of true ones whose gap exceeds √(2E): 4√E covers both.
-        let max_norm = x
-            .par_chunks(d.max(1))
-            .map(|r| dot(r, r))
-            .reduce(|| 0.0, f64::max);
+        let (x32, max_norm) = to_f32_and_max_norm(&x, d);
         let gamma = (2 * d + 8) as f64 * f64::EPSILON * 0.5;
         let margin = 4.0 * (gamma * 2.0 * max_norm).sqrt() + f64::MIN_POSITIVE;
         Lloyd {
             x,
+            x32,
+            max_norm,
             n,
             d,
             k,
@@ -112,6 +120,7 @@ impl Lloyd {
             reordered: false,
             iterations: 0,
             opened: 0,
+            screened: 0,
         }
     }
 
@@ -182,6 +191,15 @@ impl Lloyd {
                 }
             });
         self.x = x;
+        let mut x32 = vec![0.0f32; self.x32.len()];
+        x32.par_chunks_mut(d.max(1) * CHUNK)
+            .zip(perm.par_chunks(CHUNK))
+            .for_each(|(out, rows)| {
+                for (o, &i) in out.chunks_exact_mut(d.max(1)).zip(rows) {
+                    o.copy_from_slice(&self.x32[i * d..(i + 1) * d]);
+                }
+            });
+        self.x32 = x32;
         self.labels = perm.iter().map(|&i| self.labels[i]).collect();
         self.upper = perm.iter().map(|&i| self.upper[i]).collect();
         self.order = perm.iter().map(|&i| self.order[i]).collect();
@@ -237,6 +255,7 @@ impl Lloyd {
         let mut changes = Vec::new();
         for out in per_chunk {
             self.opened += out.opened;
+            self.screened += out.screened;
             changes.extend(out.changes);
         }
         changes
@@ -245,7 +264,7 @@ impl Lloyd {
     /// [`Lloyd::assign`] with `G == self.groups`, by chunks in parallel.
     fn assign_chunks<const G: usize>(&mut self) -> Vec<ChunkOut> {
         let pass = self.pass();
-        let x = &self.x;
+        let (x, x32) = (&self.x, &self.x32);
         self.labels
             .par_chunks_mut(CHUNK)
             .zip(self.upper.par_chunks_mut(CHUNK))
@@ -255,7 +274,7 @@ impl Lloyd {
             .map_init(
                 Scratch::default,
                 |scratch, (c, (((labels, upper), lower), summary))| {
-                    pass.chunk::<G>(x, c * CHUNK, labels, upper, lower, summary, scratch)
+                    pass.chunk::<G>(x, x32, c * CHUNK, labels, upper, lower, summary, scratch)
                 },
             )
             .collect()
@@ -276,9 +295,11 @@ impl Lloyd {
             .collect();
         let mut group_drift = [0.0; MAX_GROUPS];
         group_drift[..self.groups].copy_from_slice(&self.group_drift);
+        let cn: Vec<f64> = (0..k).map(|j| dot(centre(j), centre(j))).collect();
         Pass {
             ct: transpose_centres(&self.centers, k, d),
-            cn: (0..k).map(|j| dot(centre(j), centre(j))).collect(),
+            screen: Screen::new(&self.centers, &cn, k, d, self.max_norm),
+            cn,
             sep,
             drift: self.drift.clone(),
             group_drift,
@@ -461,6 +482,7 @@ mod tests {
                 group_drift: [0.0; MAX_GROUPS],
                 group_of: vec![0; k],
                 margin: 0.0,
+                screen: None,
                 d,
                 k,
             };
@@ -568,7 +590,8 @@ mod tests {
     }
 
     /// Runs both on `x` from `k` random rows; returns (rows opened, rows
-    /// × E-steps, whether the rows were reordered).
+    /// × E-steps, whether the rows were reordered, rows the `f32` screen
+    /// proved).
     fn check(
         x: Vec<f64>,
         d: usize,
@@ -576,7 +599,7 @@ mod tests {
         seed: u64,
         spherical: bool,
         tol: f64,
-    ) -> (usize, usize, bool) {
+    ) -> (usize, usize, bool, usize) {
         let n = x.len() / d;
         let mut rng = Rng::new(seed);
         let centers: Vec<f64> = (0..k)
@@ -605,18 +628,19 @@ mod tests {
                 "{what}: {a} vs {b}"
             );
         }
-        (got.opened, n * got.iterations, got.reordered)
+        (got.opened, n * got.iterations, got.reordered, got.screened)
     }
 
     #[test]
     fn bounded_lloyd_matches_plain_lloyd() {
-        let (mut opened, mut rows, mut reordered) = (0, 0, 0);
+        let (mut opened, mut rows, mut reordered, mut screened) = (0, 0, 0, 0);
         for (seed, &k) in [1usize, 2, 3, 5, 8, 9, 13, 20].iter().enumerate() {
             for (n, d, centres) in [(3000, 2, 6), (2000, 7, 12), (1500, 20, 5)] {
                 let mut rng = Rng::new(100 + seed as u64);
                 let x = blobs(n, d, centres, &mut rng);
-                let (o, r, p) = check(x, d, k, seed as u64, false, 0.0);
+                let (o, r, p, s) = check(x, d, k, seed as u64, false, 0.0);
                 opened += o;
+                screened += s;
                 rows += r;
                 reordered += usize::from(p);
             }
@@ -625,6 +649,54 @@ mod tests {
         assert!(opened * 3 < rows, "{opened} of {rows} rows opened");
         // Most runs reordered their rows on the way.
         assert!(reordered >= 12, "{reordered} of 24 runs reordered");
+        // The f32 screen decided almost every opened row.
+        assert!(
+            screened * 100 > opened * 95,
+            "{screened} of {opened} screened"
+        );
+    }
+
+    #[test]
+    fn bounded_lloyd_matches_plain_lloyd_at_large_and_small_magnitudes() {
+        // Offsets and scales where the f32 screen proves some, few or no
+        // rows (falling back to f64), or loses everything to underflow.
+        let (d, k) = (6, 5);
+        for (i, (scale, offset)) in [
+            (1.0, 1e6),
+            (1.0, 300.0),
+            (1e-3, 1.0),
+            (1e-20, 0.0),
+            (1e-42, 0.0),
+            (1e15, 0.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut rng = Rng::new(40 + i as u64);
+            let x: Vec<f64> = blobs(1500, d, 7, &mut rng)
+                .into_iter()
+                .map(|v| offset + scale * v)
+                .collect();
+            check(x, d, k, i as u64, false, 0.0);
+        }
+    }
+
+    #[test]
+    fn bounded_lloyd_matches_plain_lloyd_with_tiny_differences() {
+        // Rows differing by multiples of 2⁻¹³ of their size: squared
+        // distances mostly below the f32 screen's error bound (it falls
+        // back), far above the f64 rounding. (Differences down at the f64
+        // rounding make labels depend on the last bits of the centres,
+        // which incremental sums do not reproduce.)
+        let mut rng = Rng::new(9);
+        let d = 4;
+        let step = 1.0 / f64::from(1u32 << 13);
+        let x: Vec<f64> = (0..2000 * d)
+            .map(|j| (1.0 + (j % d) as f64) * (1.0 + rng.below(64) as f64 * step))
+            .collect();
+        for seed in 0..3 {
+            check(x.clone(), d, 4, seed, false, 0.0);
+        }
     }
 
     #[test]
@@ -669,6 +741,7 @@ mod tests {
             .chunks_exact(8)
             .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
             .collect();
-        check(x, 20, 8, 2, false, 0.0);
+        let (opened, rows, _, screened) = check(x, 20, 8, 2, false, 0.0);
+        println!("opened {opened} of {rows} row-steps, f32-screened {screened}");
     }
 }

@@ -11,6 +11,7 @@ mod features;
 mod kernels;
 mod kmeans;
 mod kmeans_bounds;
+mod kmeans_f32;
 mod kmeans_lloyd;
 mod linear;
 mod linear_scores;

@@ -1,0 +1,393 @@
+//! `f32` screening of the rows the bounded E-step ([`crate::kmeans_bounds`])
+//! must relabel: the distances to every centre are computed from an `f32`
+//! copy of the row and of the centres (half the bytes to gather, twice the
+//! lanes per vector), with a proven bound on their error. When the nearest
+//! centre beats the runner-up by more than twice that bound, it is the
+//! nearest under the exact `f64` formula too (strictly, so tie-breaking
+//! cannot differ), and the bound gives valid distance bounds for the row;
+//! otherwise the row falls back to the `f64` computation.
+//!
+//! # Error bound
+//!
+//! With `u = 2⁻²⁴`, `x̃ = fl32(x)`, `c̃ = fl32(c)`, `X = ‖x‖`, `C = ‖c‖` and
+//! `γ = d·u / (1 - d·u)`, the screen computes `n = Σ x̃ᵢ²`, `p = Σ x̃ᵢc̃ᵢ`
+//! (any summation order: error at most `γ` times the sum of the absolute
+//! terms), `m = fl32(‖c‖²)` and `D = (n + m) - 2p`, all in `f32`. Writing
+//! `a = γ(1 + u)² + 2u + u²`: `|n - X²| ≤ aX²`, `|p - x·c| ≤ aXC`,
+//! `|m - C²| ≤ (u + d·2⁻⁵²)C²` (the `f64` norm, then its rounding), and
+//! the two last operations add at most `u(n + m) + u|n + m - 2p|`. Using
+//! `2XC ≤ X² + C²`, the computed `D` is within `(2γ + 7u)(X² + C²)` of the
+//! true squared distance up to `O(u²)` and `d·2⁻⁵²` terms, and the `f64`
+//! formula is within `γ₆₄(X² + C²)`, `γ₆₄ = (2d + 8)·2⁻⁵³` (see
+//! `Lloyd::new`). The bound used,
+//! `E = 1.02·(2γ + 8u + γ₆₄)·(n + max C²) + A`, covers both: the extra `u` absorbs those small terms (`d·u <
+//! 0.01`) and the rounding of `E` and of the comparisons made with it
+//! (relative `2⁻⁵³`, on values at most `4(X² + C²)`), the factor
+//! `X² ≤ n/(1 - a)`. `A = (8d + 16)·2⁻¹⁴⁹·(1 + max X + max C)²` covers
+//! `f32` underflow (each of the at most `4d + 8` underflowing operations
+//! errs by at most `2⁻¹⁵⁰` times a coordinate or norm).
+//! The screen is off when `d·u ≥ 0.01` or a squared norm reaches `10³⁶`
+//! (no `f32` overflow below that).
+//!
+//! If `D_b + E < D_j - E` for every `j ≠ b`, the `f64` values satisfy
+//! `D64_b ≤ T_b + E < T_j - E ≤ D64_j` with `T` the true squared
+//! distances, and `D64_j > 0`, so clamping at 0 keeps the order: `b` is the
+//! `f64` label. `T_b ≤ D_b + E` and `T_j ≥ D_j - E` are then true distance
+//! bounds, tighter than the `f64` path's (which are only within its
+//! rounding of the truth, which the bounds' margin covers).
+
+use rayon::prelude::*;
+
+use crate::kernels::{CENTRE_LANES, dot};
+use crate::linear_scores::CHUNK;
+
+/// Unit roundoff of `f32`.
+const U32: f64 = 1.0 / (1u64 << 24) as f64;
+
+/// Squared norms (rows and centres) at or above this disable the screen:
+/// every `f32` value it computes stays far below `f32::MAX`.
+const MAX_SQ_NORM: f64 = 1e36;
+
+/// The `f32` centres of one E-step and the error bound of their distances.
+pub(crate) struct Screen {
+    /// Centres rounded to `f32`, transposed in blocks of [`CENTRE_LANES`].
+    ct: Vec<f32>,
+    /// Squared centre norms (computed in `f64`) rounded to `f32`; `+∞` in
+    /// the padding lanes.
+    cn: Vec<f32>,
+    /// Relative error coefficient of a row's distances (`E` above, per unit
+    /// of `n + max C²`).
+    rel: f64,
+    /// Largest squared centre norm.
+    cmax2: f64,
+    /// Absolute error term (`f32` underflow).
+    abs: f64,
+    d: usize,
+}
+
+impl Screen {
+    /// The screen for centres `centers` (`k * d`, row-major) with squared
+    /// norms `cn`, for rows of squared norm at most `max_norm`; `None` when
+    /// the magnitudes or `d` rule out a proven `f32` bound.
+    pub(crate) fn new(
+        centers: &[f64],
+        cn: &[f64],
+        k: usize,
+        d: usize,
+        max_norm: f64,
+    ) -> Option<Self> {
+        let cmax2 = cn.iter().copied().fold(0.0, f64::max);
+        let du = d as f64 * U32;
+        let usable = d > 0
+            && du < 0.01
+            && max_norm < MAX_SQ_NORM
+            && cmax2 < MAX_SQ_NORM
+            && cn.iter().all(|v| v.is_finite());
+        if !usable {
+            return None;
+        }
+        let blocks = k.div_ceil(CENTRE_LANES);
+        let mut ct = vec![0.0f32; blocks * d * CENTRE_LANES];
+        for c in 0..k {
+            let (b, lane) = (c / CENTRE_LANES, c % CENTRE_LANES);
+            for j in 0..d {
+                ct[(b * d + j) * CENTRE_LANES + lane] = centers[c * d + j] as f32;
+            }
+        }
+        let mut cn32 = vec![f32::INFINITY; blocks * CENTRE_LANES];
+        for (o, &v) in cn32.iter_mut().zip(cn) {
+            *o = v as f32;
+        }
+        let gamma = du / (1.0 - du);
+        let gamma64 = (2 * d + 8) as f64 * f64::EPSILON * 0.5;
+        let rel = 1.02 * (2.0 * gamma + 8.0 * U32 + gamma64);
+        let big = 1.0 + max_norm.sqrt() * 1.01 + cmax2.sqrt() * 1.01;
+        let abs = (8 * d + 16) as f64 * 2f64.powi(-149) * big * big;
+        Some(Screen {
+            ct,
+            cn: cn32,
+            rel,
+            cmax2,
+            abs,
+            d,
+        })
+    }
+
+    /// The `f32` squared distances from `x` (an `f32` row) to every centre
+    /// into `dist` (padding lanes `+∞`); when they prove the `f64` label,
+    /// returns it, the error bound `E` of every entry of `dist` and the
+    /// least entry of the other centres.
+    ///
+    /// Proved means a single entry is at most `t`, the `f32` rounded up
+    /// from `D_b + 2E` (`D_b` the least entry): every other one exceeds
+    /// `D_b + 2E`. A NaN counts as at most `t`, so it is never proved.
+    #[inline]
+    pub(crate) fn decide(&self, x: &[f32], dist: &mut [f32]) -> Option<(usize, f64, f32)> {
+        let xn = sq_norm32(x);
+        let mut low = [f32::INFINITY; CENTRE_LANES];
+        for (block, (out, cn)) in self.ct.chunks_exact(self.d * CENTRE_LANES).zip(
+            dist.chunks_exact_mut(CENTRE_LANES)
+                .zip(self.cn.chunks_exact(CENTRE_LANES)),
+        ) {
+            let acc = dots32_to_block(x, block);
+            for (((o, &p), &c), m) in out.iter_mut().zip(&acc).zip(cn).zip(low.iter_mut()) {
+                let v = (xn + c) - 2.0 * p;
+                *o = v;
+                *m = if v < *m { v } else { *m };
+            }
+        }
+        let e = self.rel * (f64::from(xn) + self.cmax2) + self.abs;
+        let t = up_to_f32(f64::from(min8(low)) + 2.0 * e);
+        // Lanes at most `t`: none, one (`best`) or several (`many`).
+        let (mut best, mut many, mut any) = (0usize, false, false);
+        let mut far = [f32::INFINITY; CENTRE_LANES];
+        for (b, block) in dist.chunks_exact(CENTRE_LANES).enumerate() {
+            let mut mask = 0u32;
+            for (lane, (f, &v)) in far.iter_mut().zip(block).enumerate() {
+                // At most `t`, or NaN.
+                let close = v.partial_cmp(&t) != Some(std::cmp::Ordering::Greater);
+                mask |= u32::from(close) << lane;
+                *f = if !close && v < *f { v } else { *f };
+            }
+            many |= (any & (mask != 0)) | (mask & mask.wrapping_sub(1) != 0);
+            any |= mask != 0;
+            best = if mask != 0 {
+                b * CENTRE_LANES + mask.trailing_zeros() as usize
+            } else {
+                best
+            };
+        }
+        (any & !many).then(|| (best, e, min8(far)))
+    }
+}
+
+// `min8` reduces one block of centre lanes.
+const _: () = assert!(CENTRE_LANES == 8);
+
+/// The least of eight values (a tree of `<`).
+#[inline]
+fn min8(v: [f32; CENTRE_LANES]) -> f32 {
+    let m = |a: f32, b: f32| if b < a { b } else { a };
+    let a = [m(v[0], v[4]), m(v[1], v[5]), m(v[2], v[6]), m(v[3], v[7])];
+    m(m(a[0], a[2]), m(a[1], a[3]))
+}
+
+/// The least `f32` at least `v` (`v` finite or `+∞`).
+#[inline]
+fn up_to_f32(v: f64) -> f32 {
+    let y = v as f32;
+    if f64::from(y) >= v { y } else { y.next_up() }
+}
+
+/// The rows `x` (`d` per row) rounded to `f32`, and the largest squared row
+/// norm (computed in `f64`).
+pub(crate) fn to_f32_and_max_norm(x: &[f64], d: usize) -> (Vec<f32>, f64) {
+    let mut out = vec![0.0f32; x.len()];
+    let step = d.max(1) * CHUNK;
+    let max_norm = out
+        .par_chunks_mut(step)
+        .zip(x.par_chunks(step))
+        .map(|(o, rows)| {
+            for (a, &b) in o.iter_mut().zip(rows) {
+                *a = b as f32;
+            }
+            rows.chunks_exact(d.max(1))
+                .map(|r| dot(r, r))
+                .fold(0.0, f64::max)
+        })
+        .reduce(|| 0.0, f64::max);
+    (out, max_norm)
+}
+
+/// `Σ xᵢ²` in `f32` with four accumulators.
+#[inline]
+fn sq_norm32(x: &[f32]) -> f32 {
+    let c = x.chunks_exact(4);
+    let rest = c.remainder();
+    let mut acc = [0.0f32; 4];
+    for v in c {
+        for i in 0..4 {
+            acc[i] += v[i] * v[i];
+        }
+    }
+    let mut s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+    for v in rest {
+        s += v * v;
+    }
+    s
+}
+
+/// Dot products of `x` with a block of [`CENTRE_LANES`] transposed `f32`
+/// centres (one accumulator per centre, so it vectorises; four sets of
+/// them over interleaved coordinates, so the additions do not form one
+/// chain of `d` latencies).
+#[inline]
+fn dots32_to_block(x: &[f32], block: &[f32]) -> [f32; CENTRE_LANES] {
+    let mut acc = [[0.0f32; CENTRE_LANES]; 4];
+    let xs = x.chunks_exact(4);
+    let rows = block.chunks_exact(4 * CENTRE_LANES);
+    let (x_rest, rows_rest) = (xs.remainder(), rows.remainder());
+    for (xj, row) in xs.zip(rows) {
+        for (s, (a, r)) in acc
+            .iter_mut()
+            .zip(row.chunks_exact(CENTRE_LANES))
+            .enumerate()
+        {
+            for c in 0..CENTRE_LANES {
+                a[c] += xj[s] * r[c];
+            }
+        }
+    }
+    for (xj, r) in x_rest.iter().zip(rows_rest.chunks_exact(CENTRE_LANES)) {
+        for c in 0..CENTRE_LANES {
+            acc[0][c] += xj * r[c];
+        }
+    }
+    let mut out = [0.0f32; CENTRE_LANES];
+    for (c, o) in out.iter_mut().enumerate() {
+        *o = (acc[0][c] + acc[2][c]) + (acc[1][c] + acc[3][c]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::sq_dist;
+    use crate::kmeans_bounds::{MAX_GROUPS, Pass};
+    use crate::kmeans_lloyd::transpose_centres;
+    use crate::rng::Rng;
+
+    /// Screens every row of `x` against `centers`: a proved label must be
+    /// the `f64` formula's, and the returned bounds must hold for the
+    /// exact distances. Returns (rows proved, rows screened).
+    fn screen_rows(x: &[f64], centers: &[f64], k: usize, d: usize) -> (usize, usize) {
+        let (x32, max_norm) = to_f32_and_max_norm(x, d);
+        let cn: Vec<f64> = centers.chunks(d).map(|c| dot(c, c)).collect();
+        let Some(screen) = Screen::new(centers, &cn, k, d, max_norm) else {
+            return (0, 0);
+        };
+        let pass = Pass {
+            ct: transpose_centres(centers, k, d),
+            cn: cn.clone(),
+            sep: vec![0.0; k],
+            drift: vec![0.0; k],
+            group_drift: [0.0; MAX_GROUPS],
+            group_of: vec![0; k],
+            margin: 0.0,
+            screen: None,
+            d,
+            k,
+        };
+        let lanes = k.div_ceil(CENTRE_LANES) * CENTRE_LANES;
+        let (mut dist, mut dist32) = (vec![0.0; lanes], vec![0.0f32; lanes]);
+        let mut proved = 0;
+        for (i, (xi, xi32)) in x.chunks(d).zip(x32.chunks(d)).enumerate() {
+            let want = pass.distances(xi, &mut dist);
+            let Some((best, e, second)) = screen.decide(xi32, &mut dist32) else {
+                continue;
+            };
+            proved += 1;
+            assert_eq!(
+                best,
+                want,
+                "row {i}: {:?} vs {:?}",
+                &dist32[..k],
+                &dist[..k]
+            );
+            let exact: Vec<f64> = centers.chunks(d).map(|c| sq_dist(xi, c)).collect();
+            assert!(f64::from(dist32[best]) + e >= exact[best], "row {i}");
+            let other = (0..k)
+                .filter(|&j| j != best)
+                .map(|j| exact[j])
+                .fold(f64::INFINITY, f64::min);
+            assert!(f64::from(second) - e <= other, "row {i}");
+        }
+        (proved, x.len() / d)
+    }
+
+    fn random(n: usize, scale: f64, offset: f64, rng: &mut Rng) -> Vec<f64> {
+        (0..n)
+            .map(|_| offset + scale * (rng.next_f64() - 0.5))
+            .collect()
+    }
+
+    #[test]
+    fn screen_proves_the_f64_label_on_random_rows() {
+        let mut rng = Rng::new(1);
+        for (k, d) in [(1, 3), (2, 1), (8, 20), (9, 7), (20, 5)] {
+            let centers = random(k * d, 4.0, 0.0, &mut rng);
+            let x = random(3000 * d, 6.0, 0.0, &mut rng);
+            let (proved, rows) = screen_rows(&x, &centers, k, d);
+            assert!(proved * 100 > rows * 95, "k {k} d {d}: {proved} of {rows}");
+        }
+    }
+
+    #[test]
+    fn screen_falls_back_on_near_ties() {
+        // Rows on the bisector of two centres, nudged towards the first by
+        // relative amounts from 1e-12 to 1e-1: the closest calls must fall
+        // back, the rest be proved, and exact ties never be.
+        let mut rng = Rng::new(2);
+        let (k, d) = (8, 20);
+        for offset in [0.0, 3.0, 1e3] {
+            let centers = random(k * d, 2.0, offset, &mut rng);
+            let mut x = Vec::new();
+            let mut ties = Vec::new();
+            for i in 0..4000 {
+                let (a, b) = (rng.below(k), rng.below(k));
+                let eps = if i % 4 == 0 {
+                    0.0
+                } else {
+                    10f64.powf(-12.0 + 11.0 * rng.next_f64())
+                };
+                for j in 0..d {
+                    let (ca, cb) = (centers[a * d + j], centers[b * d + j]);
+                    x.push(0.5 * (ca + cb) + eps * (ca - cb));
+                }
+                ties.push((a != b && eps == 0.0).then_some((a, b)));
+            }
+            let (proved, rows) = screen_rows(&x, &centers, k, d);
+            // Far from the origin the f32 error swamps these distances.
+            assert!(proved < rows, "offset {offset}: {proved}");
+            assert!(offset > 100.0 || proved > 0, "offset {offset}: {proved}");
+            // A row equidistant from two centres is proved only for a third.
+            let (x32, max_norm) = to_f32_and_max_norm(&x, d);
+            let cn: Vec<f64> = centers.chunks(d).map(|c| dot(c, c)).collect();
+            let screen = Screen::new(&centers, &cn, k, d, max_norm);
+            let Some(screen) = screen else {
+                panic!("no screen");
+            };
+            let mut dist32 = vec![0.0f32; CENTRE_LANES];
+            for (xi, tie) in x32.chunks(d).zip(&ties) {
+                if let (Some((a, b)), Some((best, _, _))) = (tie, screen.decide(xi, &mut dist32)) {
+                    assert!(best != *a && best != *b, "offset {offset}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn screen_is_sound_at_extreme_magnitudes() {
+        let mut rng = Rng::new(3);
+        let (k, d) = (8, 20);
+        for (scale, offset) in [
+            (1.0, 1e6),
+            (1e-3, 1.0),
+            (1e-20, 0.0),
+            (1e-30, 0.0),
+            (1e-40, 0.0),
+            (1e15, 0.0),
+            (1.0, 1e12),
+        ] {
+            let centers = random(k * d, scale, offset, &mut rng);
+            let x = random(2000 * d, 1.5 * scale, offset, &mut rng);
+            screen_rows(&x, &centers, k, d);
+        }
+        // Too large for f32: no screen.
+        let big = random(8 * d, 1e19, 0.0, &mut rng);
+        let cn: Vec<f64> = big.chunks(d).map(|c| dot(c, c)).collect();
+        assert!(Screen::new(&big, &cn, 8, d, 1.0).is_none());
+        assert!(Screen::new(&big[..d], &cn[..1], 1, d, 0.0).is_none());
+    }
+}
