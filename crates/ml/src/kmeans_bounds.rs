@@ -151,18 +151,7 @@ impl Pass {
             start,
         };
         if let Some(screen) = &self.screen {
-            let rows: &[f32] = if all {
-                &x32[start * d..(start + len) * d]
-            } else {
-                // Gather the open rows first: a loop of independent loads
-                // keeps many cache misses in flight.
-                scratch.rows32.clear();
-                for &r in &scratch.open {
-                    let i = start + r as usize;
-                    scratch.rows32.extend_from_slice(&x32[i * d..(i + 1) * d]);
-                }
-                &scratch.rows32
-            };
+            let rows = gather(x32, start, len, d, &scratch.open, all, &mut scratch.rows32);
             scratch.dist32.resize(lanes, 0.0);
             for (&r, xi) in scratch.open.iter().zip(rows.chunks_exact(d.max(1))) {
                 let r = r as usize;
@@ -188,17 +177,7 @@ impl Pass {
                 }
             }
         } else {
-            let rows: &[f64] = if all {
-                &x[start * d..(start + len) * d]
-            } else {
-                // As above, in f64.
-                scratch.rows.clear();
-                for &r in &scratch.open {
-                    let i = start + r as usize;
-                    scratch.rows.extend_from_slice(&x[i * d..(i + 1) * d]);
-                }
-                &scratch.rows
-            };
+            let rows = gather(x, start, len, d, &scratch.open, all, &mut scratch.rows);
             for (&r, xi) in scratch.open.iter().zip(rows.chunks_exact(d.max(1))) {
                 let best = self.distances(xi, &mut scratch.dist);
                 self.record::<G>(
@@ -367,22 +346,73 @@ struct Bounds<'a> {
     start: usize,
 }
 
-/// `‖x‖²` with four accumulators (fixed order).
+/// The open rows `open` (offsets from `start`) of the row-major `x` with
+/// `d` columns: the chunk's rows in place when `all` of its `len` rows are
+/// open, else copied into `buf` first — a loop of independent loads keeps
+/// many cache misses in flight, unlike loads spread between distance
+/// computations.
+fn gather<'s, T: Copy>(
+    x: &'s [T],
+    start: usize,
+    len: usize,
+    d: usize,
+    open: &[u32],
+    all: bool,
+    buf: &'s mut Vec<T>,
+) -> &'s [T] {
+    if all {
+        return &x[start * d..(start + len) * d];
+    }
+    buf.clear();
+    for &r in open {
+        let i = start + r as usize;
+        buf.extend_from_slice(&x[i * d..(i + 1) * d]);
+    }
+    buf
+}
+
+/// `‖x‖²` with four accumulators (fixed order), in `f64` or `f32`.
 #[inline]
-fn sq_norm(x: &[f64]) -> f64 {
+pub(crate) fn sq_norm<T>(x: &[T]) -> T
+where
+    T: Copy + Default + std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
+{
     let c = x.chunks_exact(4);
     let rest = c.remainder();
-    let mut acc = [0.0f64; 4];
+    let mut acc = [T::default(); 4];
     for v in c {
         for i in 0..4 {
-            acc[i] += v[i] * v[i];
+            acc[i] = acc[i] + v[i] * v[i];
         }
     }
     let mut s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
-    for v in rest {
-        s += v * v;
+    for &v in rest {
+        s = s + v * v;
     }
     s
+}
+
+#[cfg(test)]
+impl Pass {
+    /// A pass that only computes exact distances to `centers` (no bounds,
+    /// no screen), for reference computations in tests.
+    pub(crate) fn exact(centers: &[f64], k: usize, d: usize) -> Pass {
+        Pass {
+            ct: crate::kmeans_lloyd::transpose_centres(centers, k, d),
+            cn: centers
+                .chunks(d)
+                .map(|c| crate::kernels::dot(c, c))
+                .collect(),
+            sep: vec![0.0; k],
+            drift: vec![0.0; k],
+            group_drift: [0.0; MAX_GROUPS],
+            group_of: vec![0; k],
+            margin: 0.0,
+            screen: None,
+            d,
+            k,
+        }
+    }
 }
 
 /// Relative slack that makes a rounding to nearest `f32` land on the right

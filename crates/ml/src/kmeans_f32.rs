@@ -123,7 +123,7 @@ impl Screen {
     /// `D_b + 2E`. A NaN counts as at most `t`, so it is never proved.
     #[inline]
     pub(crate) fn decide(&self, x: &[f32], dist: &mut [f32]) -> Option<(usize, f64, f32)> {
-        let xn = sq_norm32(x);
+        let xn = crate::kmeans_bounds::sq_norm(x);
         let mut low = [f32::INFINITY; CENTRE_LANES];
         for (block, (out, cn)) in self.ct.chunks_exact(self.d * CENTRE_LANES).zip(
             dist.chunks_exact_mut(CENTRE_LANES)
@@ -199,24 +199,6 @@ pub(crate) fn to_f32_and_max_norm(x: &[f64], d: usize) -> (Vec<f32>, f64) {
     (out, max_norm)
 }
 
-/// `Σ xᵢ²` in `f32` with four accumulators.
-#[inline]
-fn sq_norm32(x: &[f32]) -> f32 {
-    let c = x.chunks_exact(4);
-    let rest = c.remainder();
-    let mut acc = [0.0f32; 4];
-    for v in c {
-        for i in 0..4 {
-            acc[i] += v[i] * v[i];
-        }
-    }
-    let mut s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
-    for v in rest {
-        s += v * v;
-    }
-    s
-}
-
 /// Dot products of `x` with a block of [`CENTRE_LANES`] transposed `f32`
 /// centres (one accumulator per centre, so it vectorises; four sets of
 /// them over interleaved coordinates, so the additions do not form one
@@ -254,8 +236,7 @@ fn dots32_to_block(x: &[f32], block: &[f32]) -> [f32; CENTRE_LANES] {
 mod tests {
     use super::*;
     use crate::kernels::sq_dist;
-    use crate::kmeans_bounds::{MAX_GROUPS, Pass};
-    use crate::kmeans_lloyd::transpose_centres;
+    use crate::kmeans_bounds::Pass;
     use crate::rng::Rng;
 
     /// Screens every row of `x` against `centers`: a proved label must be
@@ -267,18 +248,7 @@ mod tests {
         let Some(screen) = Screen::new(centers, &cn, k, d, max_norm) else {
             return (0, 0);
         };
-        let pass = Pass {
-            ct: transpose_centres(centers, k, d),
-            cn: cn.clone(),
-            sep: vec![0.0; k],
-            drift: vec![0.0; k],
-            group_drift: [0.0; MAX_GROUPS],
-            group_of: vec![0; k],
-            margin: 0.0,
-            screen: None,
-            d,
-            k,
-        };
+        let pass = Pass::exact(centers, k, d);
         let lanes = k.div_ceil(CENTRE_LANES) * CENTRE_LANES;
         let (mut dist, mut dist32) = (vec![0.0; lanes], vec![0.0f32; lanes]);
         let mut proved = 0;

@@ -474,18 +474,7 @@ mod tests {
     ) -> (Vec<u32>, Vec<f64>, Vec<usize>, usize) {
         let n = x.len() / d;
         let nearest = |centers: &[f64]| -> Vec<u32> {
-            let pass = Pass {
-                ct: transpose_centres(centers, k, d),
-                cn: centers.chunks(d).map(|c| dot(c, c)).collect(),
-                sep: vec![0.0; k],
-                drift: vec![0.0; k],
-                group_drift: [0.0; MAX_GROUPS],
-                group_of: vec![0; k],
-                margin: 0.0,
-                screen: None,
-                d,
-                k,
-            };
+            let pass = Pass::exact(centers, k, d);
             let mut dist = vec![0.0; k.div_ceil(CENTRE_LANES) * CENTRE_LANES];
             x.chunks(d)
                 .map(|xi| pass.distances(xi, &mut dist) as u32)
