@@ -16,6 +16,7 @@
 //! - `decision_tree.rs`: the fitted decision-tree types and `fit_decision_tree`;
 //! - `hist.rs`: quantile binning of features into `u8` bins, column- and
 //!   row-major (rows packed with their gradients);
+//! - `histogram.rs`: the per-node and per-block histograms and their sums;
 //! - `grow.rs`: the histogram tree grower used by boosting;
 //! - `gbdt.rs`: the boosting loop, the fitted GBDT types and their fit functions;
 //! - `flat.rs`: the fast, branch-free ensemble evaluator used at predict time.
@@ -26,6 +27,7 @@ mod flat;
 mod gbdt;
 mod grow;
 mod hist;
+mod histogram;
 mod input;
 mod params;
 mod split;
