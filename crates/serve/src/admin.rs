@@ -51,6 +51,14 @@ async fn record(app: &App, name: &str) -> Result<ServiceRecord> {
         .ok_or_else(|| unknown(name))
 }
 
+/// `200 OK` with the status of the service `rec`.
+async fn ok_status(app: &App, rec: ServiceRecord, headers: &HeaderMap) -> Result<Response> {
+    Ok(json(
+        StatusCode::OK,
+        &status(app, rec, &base_url(app, headers)).await?,
+    ))
+}
+
 /// The slot of a catalog service (made when this process has none yet).
 async fn slot(app: &App, name: &str) -> Result<Arc<ServiceSlot>> {
     if let Some(s) = app.registry.get(name) {
@@ -129,10 +137,7 @@ pub async fn show(
 ) -> Result<Response> {
     authorize(&app, &headers)?;
     let r = record(&app, &name).await?;
-    Ok(json(
-        StatusCode::OK,
-        &status(&app, r, &base_url(&app, &headers)).await?,
-    ))
+    ok_status(&app, r, &headers).await
 }
 
 /// RFC 7396 JSON merge patch.
@@ -287,10 +292,7 @@ pub async fn update(
         )),
     );
     tracing::info!(service = %name, version = new.current_version, "update committed; new version serving");
-    Ok(json(
-        StatusCode::OK,
-        &status(&app, new, &base_url(&app, &headers)).await?,
-    ))
+    ok_status(&app, new, &headers).await
 }
 
 /// `PUT /api/v2/services/{name}/version`: makes `{"version": V}` (or,
@@ -345,10 +347,7 @@ pub async fn rollback(
         )));
     };
     if target == rec.current_version && slot.current().is_some_and(|v| v.version == target) {
-        return Ok(json(
-            StatusCode::OK,
-            &status(&app, rec, &base_url(&app, &headers)).await?,
-        ));
+        return ok_status(&app, rec, &headers).await;
     }
     let spec = ServiceSpec::from_json(found.spec.clone()).map_err(ServeError::Unavailable)?;
     let previous = slot.state();
@@ -373,10 +372,7 @@ pub async fn rollback(
         Arc::new(LoadedVersion::new(target, spec, model, metrics)),
     );
     tracing::info!(service = %name, version = target, "rolled back");
-    Ok(json(
-        StatusCode::OK,
-        &status(&app, new, &base_url(&app, &headers)).await?,
-    ))
+    ok_status(&app, new, &headers).await
 }
 
 /// `POST /api/v2/services/{name}/stop`.
@@ -396,10 +392,7 @@ pub async fn stop(
     slot.install(None);
     slot.set_state(ServiceState::Stopped, None);
     tracing::info!(service = %name, "service stopped");
-    Ok(json(
-        StatusCode::OK,
-        &status(&app, rec, &base_url(&app, &headers)).await?,
-    ))
+    ok_status(&app, rec, &headers).await
 }
 
 /// `POST /api/v2/services/{name}/start`.
@@ -432,10 +425,7 @@ pub async fn start(
             rec
         }
     };
-    Ok(json(
-        StatusCode::OK,
-        &status(&app, rec, &base_url(&app, &headers)).await?,
-    ))
+    ok_status(&app, rec, &headers).await
 }
 
 /// `DELETE /api/v2/services/{name}`.
