@@ -35,7 +35,10 @@ pub struct KMeans {
     /// How the first centres are chosen.
     #[serde(default)]
     pub init: KMeansInit,
-    /// The random seed of the initialization.
+    /// The random seed of the initialization: scikit-learn's
+    /// `random_state` (numpy's MT19937 stream), so a seed picks the same
+    /// initial centres, and Lloyd then reaches the same clusters, as
+    /// `KMeans(n_init=1, random_state=seed)`.
     #[serde(default)]
     pub seed: u64,
     /// The distance between rows and centres.

@@ -188,6 +188,14 @@ fn training_metrics(
     frame: &Frame<'_>,
     target: Option<&Target<'_>>,
 ) -> Result<serde_json::Value> {
+    if let FittedModel::KMeansModel(km) = model {
+        // The fit labelled every row against the final centres already.
+        return Ok(serde_json::json!({
+            "rows": frame.n_rows,
+            "cluster_sizes": km.sizes,
+            "iterations": km.iterations,
+        }));
+    }
     let Applied::Prediction(out) = model.apply(frame).map_err(ml_error)? else {
         return Ok(serde_json::json!({ "rows": frame.n_rows }));
     };
@@ -222,18 +230,6 @@ fn training_metrics(
             let r = regression_metrics(values, pred);
             m.insert("r2".into(), r.r2.into());
             m.insert("rmse".into(), r.rmse.into());
-        }
-        (None, PredictedValues::Labels(pred)) => {
-            let mut sizes = vec![0u64; out.classes.len()];
-            for &c in pred {
-                if let Some(s) = sizes.get_mut(c as usize) {
-                    *s += 1;
-                }
-            }
-            m.insert("cluster_sizes".into(), sizes.into());
-            if let FittedModel::KMeansModel(km) = model {
-                m.insert("iterations".into(), km.iterations.into());
-            }
         }
         _ => {}
     }

@@ -72,27 +72,12 @@ pub(crate) fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
     s
 }
 
-/// Number of centres handled together by [`sq_dists_to_block`].
+/// Number of centres handled together by [`dots_to_block`].
 pub(crate) const CENTRE_LANES: usize = 8;
 
-/// Squared distances from `x` to a block of [`CENTRE_LANES`] centres stored
+/// Dot products of `x` with a block of [`CENTRE_LANES`] centres stored
 /// transposed (`block[j * CENTRE_LANES + c]` is coordinate `j` of centre
 /// `c`); one independent accumulator per centre, so it vectorises.
-#[inline]
-pub(crate) fn sq_dists_to_block(x: &[f64], block: &[f64]) -> [f64; CENTRE_LANES] {
-    let mut acc = [0.0f64; CENTRE_LANES];
-    for (xj, row) in x.iter().zip(block.chunks_exact(CENTRE_LANES)) {
-        for c in 0..CENTRE_LANES {
-            let t = xj - row[c];
-            acc[c] += t * t;
-        }
-    }
-    acc
-}
-
-/// Dot products of `x` with a block of [`CENTRE_LANES`] centres stored
-/// transposed as in [`sq_dists_to_block`] (two operations per coordinate
-/// and lane instead of three).
 #[inline]
 pub(crate) fn dots_to_block(x: &[f64], block: &[f64]) -> [f64; CENTRE_LANES] {
     let mut acc = [0.0f64; CENTRE_LANES];

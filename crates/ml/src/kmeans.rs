@@ -1,16 +1,17 @@
 //! k-means clustering (scikit-learn's `KMeans` with one initialisation):
-//! greedy k-means++ or random seeding, then Lloyd iterations accelerated
-//! with Hamerly's distance bounds (same assignments as plain Lloyd, far
-//! fewer distance computations); the fitted model and its prediction.
+//! greedy k-means++ or random seeding drawn as scikit-learn draws them
+//! ([`crate::kmeans_init`]), then Lloyd iterations accelerated with
+//! Hamerly's distance bounds (same assignments as plain Lloyd, far fewer
+//! distance computations); the fitted model and its prediction.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::features::{numeric_columns, predict_numeric, resolve_features, row_major};
-use crate::kernels::{CENTRE_LANES, dot, sq_dist, sq_dists_to_block};
-use crate::kmeans_lloyd::{Lloyd, transpose_centres};
+use crate::features::{numeric_columns, predict_numeric, resolve_features};
+use crate::kernels::{dot, sq_dist};
+use crate::kmeans_init::{kmeans_plus_plus_indices, random_indices};
+use crate::kmeans_lloyd::Lloyd;
 use crate::linear_scores::{CHUNK, chunk_range};
-use crate::rng::Rng;
 use crate::{Detail, Frame, MlError, PredictedValues, PredictionOutput, Predictor};
 
 /// Seeding of the centres (scikit-learn's `init`).
@@ -109,7 +110,8 @@ pub struct KMeansModel {
     pub centers: Vec<Vec<f64>>,
     /// The number of training rows in each cluster.
     pub sizes: Vec<u64>,
-    /// The Lloyd iterations the fit took (0 when not recorded).
+    /// The Lloyd iterations the fit took, counted as scikit-learn's
+    /// `n_iter_` (0 when not recorded).
     #[serde(default)]
     pub iterations: u64,
 }
@@ -145,34 +147,28 @@ pub fn fit_kmeans(
     }
     let cols = numeric_columns(frame, &features)?;
     let d = cols.len();
-    let mut x = row_major(&cols, n);
-    if params.distance == KMeansDistance::Cosine {
-        normalize_rows(&mut x, d, &features)?;
-    }
-    let tol = params.tol * mean_variance(&x, n, d);
-    let mut rng = Rng::new(params.seed);
-    let centers = match params.init {
-        KMeansInit::KMeansPlusPlus => kmeans_plus_plus(&x, n, d, k, &mut rng),
-        KMeansInit::Random => {
-            let mut idx: Vec<usize> = (0..n).collect();
-            for i in 0..k {
-                let j = i + rng.below(n - i);
-                idx.swap(i, j);
-            }
-            idx[..k]
-                .iter()
-                .flat_map(|&i| x[i * d..(i + 1) * d].iter().copied())
-                .collect()
-        }
+    let spherical = params.distance == KMeansDistance::Cosine;
+    let unit = if spherical {
+        unit_rows(&cols, n, &features)?
+    } else {
+        Vec::new()
     };
-    let mut state = Lloyd::new(
-        x,
-        n,
-        d,
-        k,
-        centers,
-        params.distance == KMeansDistance::Cosine,
-    );
+    let cols: Vec<&[f64]> = if spherical {
+        unit.iter().map(Vec::as_slice).collect()
+    } else {
+        cols
+    };
+    let tol = params.tol * mean_variance(&cols, n);
+    // scikit-learn's choices for `random_state = seed`.
+    let rows = match params.init {
+        KMeansInit::KMeansPlusPlus => kmeans_plus_plus_indices(&cols, n, k, params.seed),
+        KMeansInit::Random => random_indices(n, k, params.seed),
+    };
+    let centers = rows
+        .iter()
+        .flat_map(|&i| cols.iter().map(move |c| c[i]))
+        .collect();
+    let mut state = Lloyd::new(cols, n, k, centers, spherical);
     state.run(params.max_iter, tol);
     let sizes = state.counts.iter().map(|&c| c as u64).collect();
     Ok(KMeansModel {
@@ -185,186 +181,66 @@ pub fn fit_kmeans(
             .map(<[f64]>::to_vec)
             .collect(),
         sizes,
-        iterations: state.iterations as u64,
+        // The last E-step only labels the rows against the final centres.
+        iterations: state.iterations.saturating_sub(1) as u64,
     })
 }
 
-/// Scales every row to unit Euclidean length; a zero row is an error.
-fn normalize_rows(x: &mut [f64], d: usize, features: &[String]) -> Result<(), MlError> {
-    let zero = x
-        .par_chunks_mut(d.max(1))
-        .enumerate()
-        .map(|(i, row)| {
-            let norm = dot(row, row).sqrt();
-            if norm == 0.0 {
-                return Some(i);
-            }
-            for v in row.iter_mut() {
-                *v /= norm;
-            }
-            None
-        })
-        .flatten()
-        .min();
-    match zero {
-        Some(row) => Err(MlError::InvalidValue {
+/// The columns with every row scaled to unit Euclidean length; a zero row
+/// is an error.
+fn unit_rows(cols: &[&[f64]], n: usize, features: &[String]) -> Result<Vec<Vec<f64>>, MlError> {
+    let mut norms = vec![0.0f64; n];
+    for col in cols {
+        for (s, v) in norms.iter_mut().zip(col.iter()) {
+            *s += v * v;
+        }
+    }
+    if let Some(row) = norms.iter().position(|&s| s == 0.0) {
+        return Err(MlError::InvalidValue {
             column: features.join(", "),
             row,
             message: "the row is all zeros, so its cosine distance is undefined; drop it or use `distance: euclidean`"
                 .into(),
-        }),
-        None => Ok(()),
+        });
     }
+    for s in norms.iter_mut() {
+        *s = s.sqrt();
+    }
+    Ok(cols
+        .par_iter()
+        .map(|col| col.iter().zip(&norms).map(|(v, s)| v / s).collect())
+        .collect())
 }
 
 /// Mean over features of the population variance (scikit-learn's scale
-/// for `tol`), by fixed chunks reduced in order (deterministic).
-fn mean_variance(x: &[f64], n: usize, d: usize) -> f64 {
-    if d == 0 {
+/// for `tol`), each feature's sums taken in a fixed order
+/// (deterministic).
+fn mean_variance(cols: &[&[f64]], n: usize) -> f64 {
+    if cols.is_empty() || n == 0 {
         return 0.0;
     }
-    let reduce = |parts: Vec<Vec<f64>>| {
-        let mut total = vec![0.0; d];
-        for p in parts {
-            for (t, v) in total.iter_mut().zip(&p) {
-                *t += v;
-            }
-        }
-        total
-    };
-    let mut mean = reduce(
-        x.par_chunks(CHUNK * d)
-            .map(|rows| {
-                let mut s = vec![0.0; d];
-                for row in rows.chunks_exact(d) {
-                    for (m, v) in s.iter_mut().zip(row) {
-                        *m += v;
-                    }
+    let total: f64 = cols
+        .par_iter()
+        .map(|col| {
+            let mean = crate::kernels::sum(col) / n as f64;
+            let mut acc = [0.0f64; 4];
+            let quads = col.chunks_exact(4);
+            let rest = quads.remainder();
+            for q in quads {
+                for (a, v) in acc.iter_mut().zip(q) {
+                    *a += (v - mean) * (v - mean);
                 }
-                s
-            })
-            .collect(),
-    );
-    for m in mean.iter_mut() {
-        *m /= n as f64;
-    }
-    let var = reduce(
-        x.par_chunks(CHUNK * d)
-            .map(|rows| {
-                let mut s = vec![0.0; d];
-                for row in rows.chunks_exact(d) {
-                    for ((t, v), m) in s.iter_mut().zip(row).zip(&mean) {
-                        *t += (v - m) * (v - m);
-                    }
-                }
-                s
-            })
-            .collect(),
-    );
-    var.iter().sum::<f64>() / (n as f64 * d as f64)
-}
-
-/// Greedy k-means++ as in scikit-learn: each new centre is the best (lowest
-/// potential) of `2 + ln k` candidates drawn with probability ∝ D². All
-/// candidates are scored in one pass over the rows.
-fn kmeans_plus_plus(x: &[f64], n: usize, d: usize, k: usize, rng: &mut Rng) -> Vec<f64> {
-    let row = |i: usize| &x[i * d..(i + 1) * d];
-    let trials = 2 + (k as f64).ln() as usize;
-    let mut centers = Vec::with_capacity(k * d);
-    let first = rng.below(n);
-    centers.extend_from_slice(row(first));
-    let mut closest = vec![0.0; n];
-    update_closest(x, d, row(first), &mut closest);
-    let mut pot = ordered_sum(&closest);
-    let mut cand_dist = vec![0.0; n * trials];
-    for _ in 1..k {
-        let mut cumsum = Vec::with_capacity(n);
-        let mut acc = 0.0;
-        for v in &closest {
-            acc += v;
-            cumsum.push(acc);
-        }
-        let candidates: Vec<usize> = (0..trials)
-            .map(|_| {
-                let r = rng.next_f64() * pot;
-                cumsum.partition_point(|&c| c < r).min(n - 1)
-            })
-            .collect();
-        let rows: Vec<f64> = candidates
-            .iter()
-            .flat_map(|&i| row(i).iter().copied())
-            .collect();
-        let ct = transpose_centres(&rows, trials, d);
-        // Score every candidate in one pass, keeping each row's distance
-        // to each candidate so that the winner's need not be recomputed.
-        let parts: Vec<Vec<f64>> = closest
-            .par_chunks(CHUNK)
-            .zip(cand_dist.par_chunks_mut(CHUNK * trials))
-            .enumerate()
-            .map(|(c, (old, out))| {
-                let start = c * CHUNK;
-                let mut pots = vec![0.0; trials];
-                for (r, (&old, out)) in old.iter().zip(out.chunks_exact_mut(trials)).enumerate() {
-                    for (b, block) in ct.chunks_exact(d * CENTRE_LANES).enumerate() {
-                        let acc = sq_dists_to_block(row(start + r), block);
-                        for (lane, v) in acc.iter().enumerate() {
-                            let t = b * CENTRE_LANES + lane;
-                            if let (Some(p), Some(o)) = (pots.get_mut(t), out.get_mut(t)) {
-                                *p += v.min(old);
-                                *o = *v;
-                            }
-                        }
-                    }
-                }
-                pots
-            })
-            .collect();
-        let mut totals = vec![0.0; trials];
-        for p in parts {
-            for (t, v) in totals.iter_mut().zip(&p) {
-                *t += v;
             }
-        }
-        let mut best = 0;
-        for (t, v) in totals.iter().enumerate() {
-            if *v < totals[best] {
-                best = t;
+            let mut s = (acc[0] + acc[2]) + (acc[1] + acc[3]);
+            for v in rest {
+                s += (v - mean) * (v - mean);
             }
-        }
-        pot = totals[best];
-        closest
-            .par_iter_mut()
-            .zip(cand_dist.par_chunks(trials))
-            .for_each(|(c, ds)| *c = c.min(ds[best]));
-        centers.extend_from_slice(row(candidates[best]));
-    }
-    centers
-}
-
-/// `closest[i] = ‖x_i - c‖²`, computed exactly as the candidate scoring
-/// does.
-fn update_closest(x: &[f64], d: usize, c: &[f64], closest: &mut [f64]) {
-    let ct = transpose_centres(c, 1, d);
-    closest
-        .par_chunks_mut(CHUNK)
-        .enumerate()
-        .for_each(|(ch, out)| {
-            let start = ch * CHUNK;
-            for (r, v) in out.iter_mut().enumerate() {
-                let i = start + r;
-                let dist = sq_dists_to_block(&x[i * d..(i + 1) * d], &ct)[0];
-                *v = dist;
-            }
-        });
-}
-
-/// Sum in fixed chunks (deterministic for any thread count).
-fn ordered_sum(v: &[f64]) -> f64 {
-    v.par_chunks(CHUNK)
-        .map(crate::kernels::sum)
-        .collect::<Vec<_>>()
+            s
+        })
+        .collect::<Vec<f64>>()
         .iter()
-        .sum()
+        .sum();
+    total / (n as f64 * cols.len() as f64)
 }
 
 impl KMeansModel {

@@ -16,7 +16,7 @@
 //! A row whose bounds fail is first screened in `f32`
 //! ([`crate::kmeans_f32`]): when the `f32` distances prove the `f64` label,
 //! its bounds come from them (widened by their error bound); only the
-//! other rows are read and recomputed in `f64`.
+//! other rows are read from the `f64` columns and recomputed.
 
 use crate::kernels::{CENTRE_LANES, dots_to_block};
 use crate::kmeans_f32::Screen;
@@ -47,6 +47,9 @@ pub(crate) struct Pass {
     pub(crate) group_of: Vec<usize>,
     /// Safety margin of the test (see `Lloyd::new`).
     pub(crate) margin: f64,
+    /// Whether a chunk reports the change of the cluster sums and counts
+    /// its label changes make ([`ChunkOut::delta`]).
+    pub(crate) track: bool,
     /// The `f32` screen of opened rows (`None`: every opened row is
     /// computed in `f64`).
     pub(crate) screen: Option<Screen>,
@@ -56,19 +59,51 @@ pub(crate) struct Pass {
 
 /// What one chunk of rows reports from an E-step.
 pub(crate) struct ChunkOut {
-    /// Label changes, in row order.
-    pub(crate) changes: Vec<Change>,
+    /// Label changes.
+    pub(crate) changes: usize,
+    /// With [`Pass::track`], what the changes add to the cluster sums
+    /// (`k * d`, from the `f64` columns, in row order; empty when none).
+    pub(crate) delta: Vec<f64>,
+    /// With [`Pass::track`], what they add to the cluster counts (`k`).
+    pub(crate) moved: Vec<isize>,
     /// Rows whose distances were computed.
     pub(crate) opened: usize,
     /// Opened rows whose label the `f32` screen proved.
     pub(crate) screened: usize,
 }
 
+/// Relabelled rows of a chunk waiting for [`Pass::store_batch`]: the row
+/// (chunk offset) and its centre, the squared distance to it (upper bound)
+/// and to the nearest other centre (lower bound).
+#[derive(Default)]
+struct Batch {
+    rows: Vec<(u32, u32)>,
+    up: Vec<f64>,
+    lo: Vec<f64>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.up.clear();
+        self.lo.clear();
+    }
+
+    #[inline]
+    fn push(&mut self, r: usize, best: usize, up: f64, lo: f64) {
+        self.rows.push((r as u32, best as u32));
+        self.up.push(up);
+        self.lo.push(lo);
+    }
+}
+
 /// Reusable per-thread buffers of [`Pass::chunk`].
 #[derive(Default)]
 pub(crate) struct Scratch {
     open: Vec<u32>,
-    rows: Vec<f64>,
+    batch: Batch,
+    changes: Vec<Change>,
+    row: Vec<f64>,
     rows32: Vec<f32>,
     dist: Vec<f64>,
     dist32: Vec<f32>,
@@ -83,11 +118,12 @@ impl Pass {
     /// least `l_g - u` over the chunk's rows labelled `a`: when every one
     /// exceeds `S_a + D_g + margin`, every row's bounds hold and the chunk
     /// is skipped unread. It is recomputed whenever the chunk is read.
-    /// `x32` is `x` rounded to `f32` (read when [`Pass::screen`] is set).
+    /// `cols` are the input columns, `x32` the rows rounded to `f32`,
+    /// row-major (read when [`Pass::screen`] is set).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn chunk<const G: usize>(
         &self,
-        x: &[f64],
+        cols: &[&[f64]],
         x32: &[f32],
         start: usize,
         labels: &mut [u32],
@@ -105,12 +141,14 @@ impl Pass {
         }
         if holds {
             return ChunkOut {
-                changes: Vec::new(),
+                changes: 0,
+                delta: Vec::new(),
+                moved: Vec::new(),
                 opened: 0,
                 screened: 0,
             };
         }
-        let out = self.relabel::<G>(x, x32, start, labels, upper, lower, scratch);
+        let out = self.relabel::<G>(cols, x32, start, labels, upper, lower, scratch);
         summary.fill(f64::INFINITY);
         for ((&a, &u), l) in labels.iter().zip(upper.iter()).zip(lower.chunks_exact(G)) {
             let s = &mut summary[a as usize * G..(a as usize + 1) * G];
@@ -127,7 +165,7 @@ impl Pass {
     #[allow(clippy::too_many_arguments)]
     fn relabel<const G: usize>(
         &self,
-        x: &[f64],
+        cols: &[&[f64]],
         x32: &[f32],
         start: usize,
         labels: &mut [u32],
@@ -138,10 +176,10 @@ impl Pass {
         let d = self.d;
         let len = labels.len();
         self.open_rows::<G>(labels, upper, lower, &mut scratch.open);
-        let all = scratch.open.len() == len;
         let lanes = self.k.div_ceil(CENTRE_LANES) * CENTRE_LANES;
         scratch.dist.resize(lanes, 0.0);
-        let mut changes = Vec::new();
+        let mut changes = std::mem::take(&mut scratch.changes);
+        changes.clear();
         let mut screened = 0;
         let mut out = Bounds {
             labels,
@@ -151,23 +189,41 @@ impl Pass {
             start,
         };
         if let Some(screen) = &self.screen {
-            let rows = gather(x32, start, len, d, &scratch.open, all, &mut scratch.rows32);
+            // Many open rows are read in place (a stream the prefetcher
+            // follows), few are gathered first.
+            let dense = scratch.open.len() * DENSE >= len;
+            let rows = if dense {
+                &x32[start * d..(start + len) * d]
+            } else {
+                gather(x32, start, d, &scratch.open, &mut scratch.rows32)
+            };
+            let row = &mut scratch.row;
             scratch.dist32.resize(lanes, 0.0);
-            for (&r, xi) in scratch.open.iter().zip(rows.chunks_exact(d.max(1))) {
+            let batch = &mut scratch.batch;
+            batch.clear();
+            for (o, &r) in scratch.open.iter().enumerate() {
                 let r = r as usize;
+                let at = if dense { r } else { o };
+                let xi = &rows[at * d..(at + 1) * d];
                 let Some((best, e, second)) = screen.decide(xi, &mut scratch.dist32) else {
-                    let i = start + r;
-                    let best = self.distances(&x[i * d..(i + 1) * d], &mut scratch.dist);
-                    self.record::<G>(&mut out, r, best, scratch.dist[best], &scratch.dist);
+                    row_of(cols, start + r, row);
+                    let best = self.distances(row, &mut scratch.dist);
+                    if G == 1 {
+                        batch.push(
+                            r,
+                            best,
+                            scratch.dist[best],
+                            self.second(best, &scratch.dist),
+                        );
+                    } else {
+                        self.record::<G>(&mut out, r, best, scratch.dist[best], &scratch.dist);
+                    }
                     continue;
                 };
                 screened += 1;
                 let up = f64::from(scratch.dist32[best]) + e;
                 if G == 1 {
-                    let lo = f64::from(second) - e;
-                    let mut group_min = [f64::INFINITY; G];
-                    group_min[0] = if lo > 0.0 { lo } else { 0.0 };
-                    self.store::<G>(&mut out, r, best, up, &group_min);
+                    batch.push(r, best, up, f64::from(second) - e);
                 } else {
                     for (o, &v) in scratch.dist.iter_mut().zip(&scratch.dist32) {
                         let lo = f64::from(v) - e;
@@ -176,24 +232,51 @@ impl Pass {
                     self.record::<G>(&mut out, r, best, up, &scratch.dist);
                 }
             }
+            if G == 1 {
+                self.store_batch(&mut out, batch);
+            }
         } else {
-            let rows = gather(x, start, len, d, &scratch.open, all, &mut scratch.rows);
-            for (&r, xi) in scratch.open.iter().zip(rows.chunks_exact(d.max(1))) {
-                let best = self.distances(xi, &mut scratch.dist);
-                self.record::<G>(
-                    &mut out,
-                    r as usize,
-                    best,
-                    scratch.dist[best],
-                    &scratch.dist,
-                );
+            for &r in &scratch.open {
+                row_of(cols, start + r as usize, &mut scratch.row);
+                let best = self.distances(&scratch.row, &mut scratch.dist);
+                let up = scratch.dist[best];
+                self.record::<G>(&mut out, r as usize, best, up, &scratch.dist);
             }
         }
-        ChunkOut {
-            changes,
+        let (delta, moved) = if self.track && !changes.is_empty() {
+            self.delta(cols, &changes)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let out = ChunkOut {
+            changes: changes.len(),
+            delta,
+            moved,
             opened: scratch.open.len(),
             screened,
+        };
+        scratch.changes = changes;
+        out
+    }
+
+    /// What the label `changes` add to the cluster sums (feature by
+    /// feature, each sum in row order) and counts.
+    fn delta(&self, cols: &[&[f64]], changes: &[Change]) -> (Vec<f64>, Vec<isize>) {
+        let d = self.d;
+        let mut delta = vec![0.0; self.k * d];
+        for (j, col) in cols.iter().enumerate() {
+            for &(i, old, new) in changes {
+                let v = col[i];
+                delta[old as usize * d + j] -= v;
+                delta[new as usize * d + j] += v;
+            }
         }
+        let mut moved = vec![0isize; self.k];
+        for &(_, old, new) in changes {
+            moved[old as usize] -= 1;
+            moved[new as usize] += 1;
+        }
+        (delta, moved)
     }
 
     /// Stores row `r`'s new label `best` and its bounds: the upper bound from
@@ -252,6 +335,39 @@ impl Pass {
         }
     }
 
+    /// The least squared distance to a centre other than `best`.
+    #[inline]
+    fn second(&self, best: usize, dist: &[f64]) -> f64 {
+        let mut m = f64::INFINITY;
+        for (j, &v) in dist[..self.k].iter().enumerate() {
+            m = if (j != best) & (v < m) { v } else { m };
+        }
+        m
+    }
+
+    /// [`Pass::store`] for a batch of rows with one group: the square roots
+    /// first, over the whole batch (they vectorise and pipeline), then the
+    /// bounds and labels, in row order.
+    fn store_batch(&self, out: &mut Bounds<'_>, batch: &mut Batch) {
+        for v in batch.up.iter_mut() {
+            *v = v.sqrt();
+        }
+        for v in batch.lo.iter_mut() {
+            *v = if *v > 0.0 { v.sqrt() } else { 0.0 };
+        }
+        let gd = self.group_drift[0];
+        for ((&(r, best), &up), &lo) in batch.rows.iter().zip(&batch.up).zip(&batch.lo) {
+            let (r, best) = (r as usize, best as usize);
+            out.upper[r] = round_up(up - self.drift[best]);
+            out.lower[r] = round_down(lo + gd);
+            let best = best as u32;
+            if best != out.labels[r] {
+                out.changes.push((out.start + r, out.labels[r], best));
+                out.labels[r] = best;
+            }
+        }
+    }
+
     /// The rows (chunk offsets) whose bounds do not prove their label:
     /// `u + S_a + margin` must be below half the separation of `a` or below
     /// every `l_g - D_g`. Written without a branch: the test is
@@ -286,24 +402,6 @@ impl Pass {
             n_open += usize::from(!((limit < self.sep[a]) | (limit < lo)));
         }
         open.truncate(n_open);
-    }
-
-    /// How much farther than needed a row's bounds are from failing (its
-    /// lower bounds minus its upper bound; `-∞` when unknown).
-    pub(crate) fn slack(&self, label: u32, upper: f32, lower: &[f32]) -> f64 {
-        let a = label as usize;
-        let limit = f64::from(upper) + self.drift[a] + self.margin;
-        let mut lo = f64::INFINITY;
-        for (lg, dg) in lower.iter().zip(&self.group_drift) {
-            lo = lo.min(f64::from(*lg) - dg);
-        }
-        let sep = self.sep[a] - limit;
-        let gap = lo - limit;
-        if limit.is_finite() {
-            sep.max(gap)
-        } else {
-            f64::NEG_INFINITY
-        }
     }
 
     /// The squared distances from `x` to every centre into `dist`, computed
@@ -346,29 +444,34 @@ struct Bounds<'a> {
     start: usize,
 }
 
+/// A chunk's rows are read in place when at least `1 / DENSE` of them are
+/// open, else gathered ([`gather`]).
+const DENSE: usize = 2;
+
 /// The open rows `open` (offsets from `start`) of the row-major `x` with
-/// `d` columns: the chunk's rows in place when `all` of its `len` rows are
-/// open, else copied into `buf` first — a loop of independent loads keeps
-/// many cache misses in flight, unlike loads spread between distance
+/// `d` columns, copied into `buf`: a loop of independent loads keeps many
+/// cache misses in flight, unlike loads spread between distance
 /// computations.
-fn gather<'s, T: Copy>(
-    x: &'s [T],
+fn gather<'s>(
+    x: &'s [f32],
     start: usize,
-    len: usize,
     d: usize,
     open: &[u32],
-    all: bool,
-    buf: &'s mut Vec<T>,
-) -> &'s [T] {
-    if all {
-        return &x[start * d..(start + len) * d];
-    }
+    buf: &'s mut Vec<f32>,
+) -> &'s [f32] {
     buf.clear();
     for &r in open {
         let i = start + r as usize;
         buf.extend_from_slice(&x[i * d..(i + 1) * d]);
     }
     buf
+}
+
+/// Row `i` of the columns `cols`, into `row`.
+#[inline]
+pub(crate) fn row_of(cols: &[&[f64]], i: usize, row: &mut Vec<f64>) {
+    row.clear();
+    row.extend(cols.iter().map(|c| c[i]));
 }
 
 /// `‖x‖²` with four accumulators (fixed order), in `f64` or `f32`.
@@ -408,6 +511,7 @@ impl Pass {
             group_drift: [0.0; MAX_GROUPS],
             group_of: vec![0; k],
             margin: 0.0,
+            track: false,
             screen: None,
             d,
             k,

@@ -38,8 +38,8 @@
 
 use rayon::prelude::*;
 
-use crate::kernels::{CENTRE_LANES, dot};
-use crate::linear_scores::CHUNK;
+use crate::kernels::CENTRE_LANES;
+use crate::linear_scores::{CHUNK, chunk_range};
 
 /// Unit roundoff of `f32`.
 const U32: f64 = 1.0 / (1u64 << 24) as f64;
@@ -145,7 +145,7 @@ impl Screen {
             let mut mask = 0u32;
             for (lane, (f, &v)) in far.iter_mut().zip(block).enumerate() {
                 // At most `t`, or NaN.
-                let close = v.partial_cmp(&t) != Some(std::cmp::Ordering::Greater);
+                let close = (v <= t) | v.is_nan();
                 mask |= u32::from(close) << lane;
                 *f = if !close && v < *f { v } else { *f };
             }
@@ -179,24 +179,42 @@ fn up_to_f32(v: f64) -> f32 {
     if f64::from(y) >= v { y } else { y.next_up() }
 }
 
-/// The rows `x` (`d` per row) rounded to `f32`, and the largest squared row
-/// norm (computed in `f64`).
-pub(crate) fn to_f32_and_max_norm(x: &[f64], d: usize) -> (Vec<f32>, f64) {
-    let mut out = vec![0.0f32; x.len()];
-    let step = d.max(1) * CHUNK;
+/// The `n` rows of the columns `cols` rounded to `f32`, row-major, and the
+/// largest squared row norm (computed in `f64`).
+pub(crate) fn to_f32_and_max_norm(cols: &[&[f64]], n: usize) -> (Vec<f32>, f64) {
+    let d = cols.len();
+    let mut out = vec![0.0f32; n * d];
     let max_norm = out
-        .par_chunks_mut(step)
-        .zip(x.par_chunks(step))
-        .map(|(o, rows)| {
-            for (a, &b) in o.iter_mut().zip(rows) {
-                *a = b as f32;
+        .par_chunks_mut(d.max(1) * CHUNK)
+        .enumerate()
+        .map_init(Vec::new, |norms, (c, rows)| {
+            let (start, end) = chunk_range(c, n);
+            norms.clear();
+            norms.resize(end - start, 0.0f64);
+            for (j, col) in cols.iter().enumerate() {
+                let col = &col[start..end];
+                for ((o, &v), s) in rows[j..]
+                    .iter_mut()
+                    .step_by(d)
+                    .zip(col)
+                    .zip(norms.iter_mut())
+                {
+                    *o = v as f32;
+                    *s += v * v;
+                }
             }
-            rows.chunks_exact(d.max(1))
-                .map(|r| dot(r, r))
-                .fold(0.0, f64::max)
+            norms.iter().copied().fold(0.0, f64::max)
         })
         .reduce(|| 0.0, f64::max);
     (out, max_norm)
+}
+
+/// The columns of the row-major `x` with `d` values per row.
+#[cfg(test)]
+pub(crate) fn columns_of(x: &[f64], d: usize) -> Vec<Vec<f64>> {
+    (0..d)
+        .map(|j| x.iter().skip(j).step_by(d).copied().collect())
+        .collect()
 }
 
 /// Dot products of `x` with a block of [`CENTRE_LANES`] transposed `f32`
@@ -235,15 +253,22 @@ fn dots32_to_block(x: &[f32], block: &[f32]) -> [f32; CENTRE_LANES] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::sq_dist;
+    use crate::kernels::{dot, sq_dist};
     use crate::kmeans_bounds::Pass;
     use crate::rng::Rng;
+
+    /// [`to_f32_and_max_norm`] of the row-major `x`.
+    fn f32_rows(x: &[f64], d: usize) -> (Vec<f32>, f64) {
+        let cols = columns_of(x, d);
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        to_f32_and_max_norm(&refs, x.len() / d)
+    }
 
     /// Screens every row of `x` against `centers`: a proved label must be
     /// the `f64` formula's, and the returned bounds must hold for the
     /// exact distances. Returns (rows proved, rows screened).
     fn screen_rows(x: &[f64], centers: &[f64], k: usize, d: usize) -> (usize, usize) {
-        let (x32, max_norm) = to_f32_and_max_norm(x, d);
+        let (x32, max_norm) = f32_rows(x, d);
         let cn: Vec<f64> = centers.chunks(d).map(|c| dot(c, c)).collect();
         let Some(screen) = Screen::new(centers, &cn, k, d, max_norm) else {
             return (0, 0);
@@ -322,7 +347,7 @@ mod tests {
             assert!(proved < rows, "offset {offset}: {proved}");
             assert!(offset > 100.0 || proved > 0, "offset {offset}: {proved}");
             // A row equidistant from two centres is proved only for a third.
-            let (x32, max_norm) = to_f32_and_max_norm(&x, d);
+            let (x32, max_norm) = f32_rows(&x, d);
             let cn: Vec<f64> = centers.chunks(d).map(|c| dot(c, c)).collect();
             let screen = Screen::new(&centers, &cn, k, d, max_norm);
             let Some(screen) = screen else {

@@ -5,26 +5,23 @@
 //! bound per group of centres, `MAX_GROUPS` of them — Hamerly's single
 //! bound as tuned), so an iteration reads `4 + 4·(groups + 1)` bytes per
 //! row, skips chunks whose bound summary proves every row, and touches the
-//! rows of `x` only where a bound fails — first their `f32` copy
-//! ([`crate::kmeans_f32`]), the `f64` rows only where that cannot prove
-//! the label.
+//! rows only where a bound fails — their row-major `f32` copy
+//! ([`crate::kmeans_f32`]), the `f64` input columns only where that cannot
+//! prove the label. The centre sums are kept from the input columns.
 
 use rayon::prelude::*;
 
 use crate::kernels::{CENTRE_LANES, dot, sq_dist};
-use crate::kmeans_bounds::{Change, ChunkOut, MAX_GROUPS, Pass, Scratch};
+use crate::kmeans_bounds::{ChunkOut, MAX_GROUPS, Pass, Scratch, row_of};
 use crate::kmeans_f32::{Screen, to_f32_and_max_norm};
 use crate::linear_scores::{CHUNK, chunk_range};
 
-/// The rows are reordered ([`Lloyd::reorder`]) at the first iteration that
-/// changes at most `1 / REORDER_AT` of the labels.
-const REORDER_AT: usize = 64;
-
 /// The Lloyd iteration state.
-pub(crate) struct Lloyd {
-    /// The rows, row-major.
-    x: Vec<f64>,
-    /// The rows rounded to `f32` (for the screen of [`Pass::chunk`]).
+pub(crate) struct Lloyd<'a> {
+    /// The input, one slice of `n` values per feature.
+    cols: Vec<&'a [f64]>,
+    /// The rows rounded to `f32`, row-major (for the screen of
+    /// [`Pass::chunk`]).
     x32: Vec<f32>,
     /// The largest squared row norm.
     max_norm: f64,
@@ -61,12 +58,6 @@ pub(crate) struct Lloyd {
     /// Per chunk of rows, label and group, the least `l_g - u` (see
     /// [`Pass::chunk`]); `-∞`: unknown.
     summary: Vec<f64>,
-    /// The input index of each stored row: [`Lloyd::reorder`] permutes the
-    /// rows (and everything per row) so that rows near a boundary, which
-    /// most E-steps recompute, sit together.
-    order: Vec<u32>,
-    /// Whether the rows have been reordered.
-    reordered: bool,
     /// E-steps run (the initial one included).
     pub(crate) iterations: usize,
     /// Rows whose distances were computed, over all E-steps.
@@ -75,17 +66,17 @@ pub(crate) struct Lloyd {
     pub(crate) screened: usize,
 }
 
-impl Lloyd {
-    /// The state for rows `x` (`n * d`, row-major) and initial `centers`
-    /// (`k * d`); no row is assigned yet.
+impl<'a> Lloyd<'a> {
+    /// The state for the `n` rows of the columns `cols` and initial
+    /// `centers` (`k * d`, row-major); no row is assigned yet.
     pub(crate) fn new(
-        x: Vec<f64>,
+        cols: Vec<&'a [f64]>,
         n: usize,
-        d: usize,
         k: usize,
         centers: Vec<f64>,
         spherical: bool,
     ) -> Self {
+        let d = cols.len();
         let groups = k.min(MAX_GROUPS);
         let group_of = (0..k).map(|j| j * groups / k).collect();
         // A computed squared distance `‖x‖² + ‖c‖² - 2x·c` is within
@@ -93,11 +84,11 @@ impl Lloyd {
         // means (or copies) of rows, so ‖c‖ ≤ max ‖x‖. Stored distances are
         // then within √E of the truth, and computed distances keep the order
         // of true ones whose gap exceeds √(2E): 4√E covers both.
-        let (x32, max_norm) = to_f32_and_max_norm(&x, d);
+        let (x32, max_norm) = to_f32_and_max_norm(&cols, n);
         let gamma = (2 * d + 8) as f64 * f64::EPSILON * 0.5;
         let margin = 4.0 * (gamma * 2.0 * max_norm).sqrt() + f64::MIN_POSITIVE;
         Lloyd {
-            x,
+            cols,
             x32,
             max_norm,
             n,
@@ -116,8 +107,6 @@ impl Lloyd {
             group_drift: vec![0.0; groups],
             margin,
             summary: vec![f64::NEG_INFINITY; n.div_ceil(CHUNK) * k * groups],
-            order: (0..n as u32).collect(),
-            reordered: false,
             iterations: 0,
             opened: 0,
             screened: 0,
@@ -128,7 +117,7 @@ impl Lloyd {
     /// the summed squared centre shift is at most `tol` (scikit-learn's
     /// loop), then relabels every row against the final centres.
     pub(crate) fn run(&mut self, max_iter: usize, tol: f64) {
-        self.assign();
+        self.assign(false);
         self.recompute_sums();
         let mut shifts = self.update_centers();
         let mut total: f64 = shifts.iter().map(|s| s * s).sum();
@@ -136,13 +125,19 @@ impl Lloyd {
             if total <= tol {
                 break;
             }
-            let changes = self.assign();
-            if changes.is_empty() {
-                break;
+            let (o0, t0) = (self.opened, std::time::Instant::now());
+            let changes = self.assign(true);
+            if std::env::var_os("KM_TRACE").is_some() {
+                eprintln!(
+                    "it {} changes {} opened {} e {:.2} ms",
+                    self.iterations,
+                    changes,
+                    self.opened - o0,
+                    t0.elapsed().as_secs_f64() * 1e3
+                );
             }
-            self.apply(&changes);
-            if !self.reordered && changes.len() <= self.n / REORDER_AT {
-                self.reorder();
+            if changes == 0 {
+                break;
             }
             shifts = self.update_centers();
             total = shifts.iter().map(|s| s * s).sum();
@@ -151,74 +146,7 @@ impl Lloyd {
         // means of the last labels, then label every row against them.
         self.recompute_sums();
         self.update_centers();
-        let changes = self.assign();
-        self.apply(&changes);
-    }
-
-    /// Permutes the rows by how close their bounds are to failing (rows
-    /// with the smallest margin first, ties by input index), so that the
-    /// rows the next E-steps recompute are mostly contiguous: read as a
-    /// stream instead of scattered cache misses.
-    fn reorder(&mut self) {
-        self.reordered = true;
-        let (d, g) = (self.d, self.groups);
-        let pass = self.pass();
-        let mut keys: Vec<u64> = (0..self.n)
-            .into_par_iter()
-            .map(|i| {
-                let slack = pass.slack(
-                    self.labels[i],
-                    self.upper[i],
-                    &self.lower[i * g..(i + 1) * g],
-                );
-                // Non-negative `f32` bits sort like the values.
-                let key = (slack.max(0.0) as f32).to_bits();
-                (u64::from(key) << 32) | i as u64
-            })
-            .collect();
-        keys.par_sort_unstable();
-        let perm: Vec<usize> = keys
-            .iter()
-            .map(|&key| (key & 0xffff_ffff) as usize)
-            .collect();
-        drop(keys);
-        let mut x = vec![0.0; self.x.len()];
-        x.par_chunks_mut(d.max(1) * CHUNK)
-            .zip(perm.par_chunks(CHUNK))
-            .for_each(|(out, rows)| {
-                for (o, &i) in out.chunks_exact_mut(d.max(1)).zip(rows) {
-                    o.copy_from_slice(&self.x[i * d..(i + 1) * d]);
-                }
-            });
-        self.x = x;
-        let mut x32 = vec![0.0f32; self.x32.len()];
-        x32.par_chunks_mut(d.max(1) * CHUNK)
-            .zip(perm.par_chunks(CHUNK))
-            .for_each(|(out, rows)| {
-                for (o, &i) in out.chunks_exact_mut(d.max(1)).zip(rows) {
-                    o.copy_from_slice(&self.x32[i * d..(i + 1) * d]);
-                }
-            });
-        self.x32 = x32;
-        self.labels = perm.iter().map(|&i| self.labels[i]).collect();
-        self.upper = perm.iter().map(|&i| self.upper[i]).collect();
-        self.order = perm.iter().map(|&i| self.order[i]).collect();
-        let mut lower = vec![0.0f32; self.lower.len()];
-        for (o, &i) in lower.chunks_exact_mut(g).zip(&perm) {
-            o.copy_from_slice(&self.lower[i * g..(i + 1) * g]);
-        }
-        self.lower = lower;
-        self.summary.fill(f64::NEG_INFINITY);
-    }
-
-    /// The labels in input row order.
-    #[cfg(test)]
-    pub(crate) fn input_labels(&self) -> Vec<u32> {
-        let mut labels = vec![0; self.n];
-        for (&o, &l) in self.order.iter().zip(&self.labels) {
-            labels[o as usize] = l;
-        }
-        labels
+        self.assign(true);
     }
 
     /// Adds the last centre shifts to the cumulative drifts, rounded up.
@@ -240,31 +168,38 @@ impl Lloyd {
     /// The E-step: relabels every row whose bounds do not prove its label
     /// (every row when the bounds are unknown), refreshing its bounds.
     /// Returns the label changes in row order.
-    fn assign(&mut self) -> Vec<Change> {
+    fn assign(&mut self, track: bool) -> usize {
         let per_chunk = match self.groups {
-            1 => self.assign_chunks::<1>(),
-            2 => self.assign_chunks::<2>(),
-            3 => self.assign_chunks::<3>(),
-            4 => self.assign_chunks::<4>(),
-            5 => self.assign_chunks::<5>(),
-            6 => self.assign_chunks::<6>(),
-            7 => self.assign_chunks::<7>(),
-            _ => self.assign_chunks::<MAX_GROUPS>(),
+            1 => self.assign_chunks::<1>(track),
+            2 => self.assign_chunks::<2>(track),
+            3 => self.assign_chunks::<3>(track),
+            4 => self.assign_chunks::<4>(track),
+            5 => self.assign_chunks::<5>(track),
+            6 => self.assign_chunks::<6>(track),
+            7 => self.assign_chunks::<7>(track),
+            _ => self.assign_chunks::<MAX_GROUPS>(track),
         };
         self.iterations += 1;
-        let mut changes = Vec::new();
+        let mut changes = 0;
         for out in per_chunk {
             self.opened += out.opened;
             self.screened += out.screened;
-            changes.extend(out.changes);
+            changes += out.changes;
+            for (s, v) in self.sums.iter_mut().zip(&out.delta) {
+                *s += v;
+            }
+            for (c, &v) in self.counts.iter_mut().zip(&out.moved) {
+                *c = c.wrapping_add_signed(v);
+            }
         }
         changes
     }
 
     /// [`Lloyd::assign`] with `G == self.groups`, by chunks in parallel.
-    fn assign_chunks<const G: usize>(&mut self) -> Vec<ChunkOut> {
-        let pass = self.pass();
-        let (x, x32) = (&self.x, &self.x32);
+    fn assign_chunks<const G: usize>(&mut self, track: bool) -> Vec<ChunkOut> {
+        let mut pass = self.pass();
+        pass.track = track;
+        let (cols, x32) = (&self.cols, &self.x32);
         self.labels
             .par_chunks_mut(CHUNK)
             .zip(self.upper.par_chunks_mut(CHUNK))
@@ -274,7 +209,7 @@ impl Lloyd {
             .map_init(
                 Scratch::default,
                 |scratch, (c, (((labels, upper), lower), summary))| {
-                    pass.chunk::<G>(x, x32, c * CHUNK, labels, upper, lower, summary, scratch)
+                    pass.chunk::<G>(cols, x32, c * CHUNK, labels, upper, lower, summary, scratch)
                 },
             )
             .collect()
@@ -305,37 +240,27 @@ impl Lloyd {
             group_drift,
             group_of: self.group_of.clone(),
             margin: self.margin,
+            track: false,
             d,
             k,
         }
     }
 
-    /// Updates the sums and counts for `changes`: moves the rows when they
-    /// are few, else recomputes everything.
-    fn apply(&mut self, changes: &[Change]) {
-        if changes.len() > self.n / 32 {
-            self.recompute_sums();
-            return;
-        }
+    /// Moves row `i` from cluster `old` to `new` in the sums and counts.
+    fn move_row(&mut self, i: usize, old: usize, new: usize) {
         let d = self.d;
-        for &(i, old, new) in changes {
-            let (old, new) = (old as usize, new as usize);
-            let xi = &self.x[i * d..(i + 1) * d];
-            for (s, v) in self.sums[old * d..(old + 1) * d].iter_mut().zip(xi) {
-                *s -= v;
-            }
-            for (s, v) in self.sums[new * d..(new + 1) * d].iter_mut().zip(xi) {
-                *s += v;
-            }
-            self.counts[old] -= 1;
-            self.counts[new] += 1;
+        for (j, col) in self.cols.iter().enumerate() {
+            self.sums[old * d + j] -= col[i];
+            self.sums[new * d + j] += col[i];
         }
+        self.counts[old] -= 1;
+        self.counts[new] += 1;
     }
 
     /// Recomputes the cluster sums and counts from the labels, by fixed
     /// chunks reduced in order (deterministic).
     fn recompute_sums(&mut self) {
-        let (x, d, k, n) = (&self.x, self.d, self.k, self.n);
+        let (cols, d, k, n) = (&self.cols, self.d, self.k, self.n);
         let labels = &self.labels;
         let parts: Vec<(Vec<f64>, Vec<usize>)> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
@@ -343,14 +268,13 @@ impl Lloyd {
                 let (start, end) = chunk_range(c, n);
                 let mut sums = vec![0.0; k * d];
                 let mut counts = vec![0usize; k];
-                for (&a, xi) in labels[start..end]
-                    .iter()
-                    .zip(x[start * d..end * d].chunks_exact(d.max(1)))
-                {
-                    let a = a as usize;
-                    counts[a] += 1;
-                    for (s, v) in sums[a * d..(a + 1) * d].iter_mut().zip(xi) {
-                        *s += v;
+                let labels = &labels[start..end];
+                for &a in labels {
+                    counts[a as usize] += 1;
+                }
+                for (j, col) in cols.iter().enumerate() {
+                    for (&a, v) in labels.iter().zip(&col[start..end]) {
+                        sums[a as usize * d + j] += v;
                     }
                 }
                 (sums, counts)
@@ -382,7 +306,7 @@ impl Lloyd {
                 if self.counts[old] <= 1 {
                     continue;
                 }
-                self.apply(&[(i, old as u32, j as u32)]);
+                self.move_row(i, old, j);
                 self.labels[i] = j as u32;
                 relocated = true;
             }
@@ -419,24 +343,18 @@ impl Lloyd {
     }
 
     /// The `m` rows farthest from their assigned centres (exact distances;
-    /// ties to the lower input row index).
+    /// ties to the lower row index).
     fn farthest_rows(&self, m: usize) -> Vec<usize> {
         let d = self.d;
         let mut dist: Vec<(f64, usize)> = (0..self.n)
             .into_par_iter()
-            .map(|i| {
+            .map_init(Vec::new, |row, i| {
                 let a = self.labels[i] as usize;
-                (
-                    sq_dist(
-                        &self.x[i * d..(i + 1) * d],
-                        &self.centers[a * d..(a + 1) * d],
-                    ),
-                    i,
-                )
+                row_of(&self.cols, i, row);
+                (sq_dist(row, &self.centers[a * d..(a + 1) * d]), i)
             })
             .collect();
-        let order = &self.order;
-        dist.sort_by(|a, b| b.0.total_cmp(&a.0).then(order[a.1].cmp(&order[b.1])));
+        dist.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         dist.into_iter().take(m).map(|(_, i)| i).collect()
     }
 }
@@ -458,6 +376,7 @@ pub(crate) fn transpose_centres(centers: &[f64], k: usize, d: usize) -> Vec<f64>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kmeans_f32::columns_of;
     use crate::rng::Rng;
 
     /// Plain Lloyd with the same distance formula, stopping rule and
@@ -578,9 +497,8 @@ mod tests {
         x
     }
 
-    /// Runs both on `x` from `k` random rows; returns (rows opened, rows
-    /// × E-steps, whether the rows were reordered, rows the `f32` screen
-    /// proved).
+    /// Runs both on `x` (row-major) from `k` random rows; returns (rows
+    /// opened, rows × E-steps, rows the `f32` screen proved).
     fn check(
         x: Vec<f64>,
         d: usize,
@@ -588,7 +506,7 @@ mod tests {
         seed: u64,
         spherical: bool,
         tol: f64,
-    ) -> (usize, usize, bool, usize) {
+    ) -> (usize, usize, usize) {
         let n = x.len() / d;
         let mut rng = Rng::new(seed);
         let centers: Vec<f64> = (0..k)
@@ -598,11 +516,18 @@ mod tests {
             })
             .collect();
         let want = plain_lloyd(&x, d, k, centers.clone(), spherical, 300, tol);
-        let mut got = Lloyd::new(x, n, d, k, centers, spherical);
+        let cols = columns_of(&x, d);
+        let mut got = Lloyd::new(
+            cols.iter().map(Vec::as_slice).collect(),
+            n,
+            k,
+            centers,
+            spherical,
+        );
         got.run(300, tol);
         let what = format!("n {n} d {d} k {k} seed {seed}");
         assert_eq!(got.iterations, want.3, "{what}: E-steps");
-        let labels = got.input_labels();
+        let labels = &got.labels;
         let diff: Vec<usize> = (0..n).filter(|&i| labels[i] != want.0[i]).collect();
         assert!(
             diff.is_empty(),
@@ -617,27 +542,24 @@ mod tests {
                 "{what}: {a} vs {b}"
             );
         }
-        (got.opened, n * got.iterations, got.reordered, got.screened)
+        (got.opened, n * got.iterations, got.screened)
     }
 
     #[test]
     fn bounded_lloyd_matches_plain_lloyd() {
-        let (mut opened, mut rows, mut reordered, mut screened) = (0, 0, 0, 0);
+        let (mut opened, mut rows, mut screened) = (0, 0, 0);
         for (seed, &k) in [1usize, 2, 3, 5, 8, 9, 13, 20].iter().enumerate() {
             for (n, d, centres) in [(3000, 2, 6), (2000, 7, 12), (1500, 20, 5)] {
                 let mut rng = Rng::new(100 + seed as u64);
                 let x = blobs(n, d, centres, &mut rng);
-                let (o, r, p, s) = check(x, d, k, seed as u64, false, 0.0);
+                let (o, r, s) = check(x, d, k, seed as u64, false, 0.0);
                 opened += o;
                 screened += s;
                 rows += r;
-                reordered += usize::from(p);
             }
         }
         // The bounds spared most distance computations.
         assert!(opened * 3 < rows, "{opened} of {rows} rows opened");
-        // Most runs reordered their rows on the way.
-        assert!(reordered >= 12, "{reordered} of 24 runs reordered");
         // The f32 screen decided almost every opened row.
         assert!(
             screened * 100 > opened * 95,
@@ -730,7 +652,7 @@ mod tests {
             .chunks_exact(8)
             .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
             .collect();
-        let (opened, rows, _, screened) = check(x, 20, 8, 2, false, 0.0);
+        let (opened, rows, screened) = check(x, 20, 8, 2, false, 0.0);
         println!("opened {opened} of {rows} row-steps, f32-screened {screened}");
     }
 }

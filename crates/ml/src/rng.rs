@@ -44,6 +44,7 @@ impl Rng {
     }
 
     /// A uniform float in `[0, 1)` with 53 random bits.
+    #[cfg(test)]
     pub fn next_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
