@@ -125,18 +125,7 @@ impl<'a> Lloyd<'a> {
             if total <= tol {
                 break;
             }
-            let (o0, t0) = (self.opened, std::time::Instant::now());
-            let changes = self.assign(true);
-            if std::env::var_os("KM_TRACE").is_some() {
-                eprintln!(
-                    "it {} changes {} opened {} e {:.2} ms",
-                    self.iterations,
-                    changes,
-                    self.opened - o0,
-                    t0.elapsed().as_secs_f64() * 1e3
-                );
-            }
-            if changes == 0 {
+            if self.assign(true) == 0 {
                 break;
             }
             shifts = self.update_centers();
@@ -167,7 +156,8 @@ impl<'a> Lloyd<'a> {
 
     /// The E-step: relabels every row whose bounds do not prove its label
     /// (every row when the bounds are unknown), refreshing its bounds.
-    /// Returns the label changes in row order.
+    /// Merges the chunks' sum and count changes when `track`; returns the
+    /// number of label changes.
     fn assign(&mut self, track: bool) -> usize {
         let per_chunk = match self.groups {
             1 => self.assign_chunks::<1>(track),
