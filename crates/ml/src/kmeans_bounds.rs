@@ -97,6 +97,23 @@ impl Batch {
     }
 }
 
+/// What an E-step reads of the rows: the input columns and the rows
+/// rounded to `f32`, row-major (read when [`Pass::screen`] is set).
+#[derive(Clone, Copy)]
+pub(crate) struct Data<'a> {
+    pub(crate) cols: &'a [&'a [f64]],
+    pub(crate) x32: &'a [f32],
+}
+
+/// One chunk's per-row state: rows `start..start + labels.len()`, their
+/// labels and bounds (`upper` one value per row, `lower` `G` per row).
+pub(crate) struct ChunkRows<'a> {
+    pub(crate) start: usize,
+    pub(crate) labels: &'a mut [u32],
+    pub(crate) upper: &'a mut [f32],
+    pub(crate) lower: &'a mut [f32],
+}
+
 /// Reusable per-thread buffers of [`Pass::chunk`].
 #[derive(Default)]
 pub(crate) struct Scratch {
@@ -110,25 +127,17 @@ pub(crate) struct Scratch {
 }
 
 impl Pass {
-    /// The E-step on rows `start..start + labels.len()` of `x` with
-    /// `G` groups: relabels the rows whose bounds fail and refreshes their
-    /// bounds (`upper` one value per row, `lower` `G` per row).
+    /// The E-step on one chunk of rows with `G` groups: relabels the rows
+    /// whose bounds fail and refreshes their bounds.
     ///
     /// `summary` (`k * G` values) holds, per label `a` and group `g`, the
     /// least `l_g - u` over the chunk's rows labelled `a`: when every one
     /// exceeds `S_a + D_g + margin`, every row's bounds hold and the chunk
     /// is skipped unread. It is recomputed whenever the chunk is read.
-    /// `cols` are the input columns, `x32` the rows rounded to `f32`,
-    /// row-major (read when [`Pass::screen`] is set).
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn chunk<const G: usize>(
         &self,
-        cols: &[&[f64]],
-        x32: &[f32],
-        start: usize,
-        labels: &mut [u32],
-        upper: &mut [f32],
-        lower: &mut [f32],
+        data: Data<'_>,
+        mut rows: ChunkRows<'_>,
         summary: &mut [f64],
         scratch: &mut Scratch,
     ) -> ChunkOut {
@@ -148,8 +157,14 @@ impl Pass {
                 screened: 0,
             };
         }
-        let out = self.relabel::<G>(cols, x32, start, labels, upper, lower, scratch);
+        let out = self.relabel::<G>(data, &mut rows, scratch);
         summary.fill(f64::INFINITY);
+        let ChunkRows {
+            labels,
+            upper,
+            lower,
+            ..
+        } = rows;
         for ((&a, &u), l) in labels.iter().zip(upper.iter()).zip(lower.chunks_exact(G)) {
             let s = &mut summary[a as usize * G..(a as usize + 1) * G];
             let u = f64::from(u);
@@ -162,29 +177,24 @@ impl Pass {
     }
 
     /// [`Pass::chunk`] on a chunk that must be read.
-    #[allow(clippy::too_many_arguments)]
     fn relabel<const G: usize>(
         &self,
-        cols: &[&[f64]],
-        x32: &[f32],
-        start: usize,
-        labels: &mut [u32],
-        upper: &mut [f32],
-        lower: &mut [f32],
+        data: Data<'_>,
+        rows: &mut ChunkRows<'_>,
         scratch: &mut Scratch,
     ) -> ChunkOut {
-        let d = self.d;
-        let len = labels.len();
-        self.open_rows::<G>(labels, upper, lower, &mut scratch.open);
+        let (d, cols, x32, start) = (self.d, data.cols, data.x32, rows.start);
+        let len = rows.labels.len();
+        self.open_rows::<G>(rows.labels, rows.upper, rows.lower, &mut scratch.open);
         let lanes = self.k.div_ceil(CENTRE_LANES) * CENTRE_LANES;
         scratch.dist.resize(lanes, 0.0);
         let mut changes = std::mem::take(&mut scratch.changes);
         changes.clear();
         let mut screened = 0;
         let mut out = Bounds {
-            labels,
-            upper,
-            lower,
+            labels: &mut *rows.labels,
+            upper: &mut *rows.upper,
+            lower: &mut *rows.lower,
             changes: &mut changes,
             start,
         };
@@ -293,10 +303,7 @@ impl Pass {
     ) {
         let mut group_min = [f64::INFINITY; G];
         if G == 1 {
-            for (j, &v) in dist[..self.k].iter().enumerate() {
-                let lt = (j != best) & (v < group_min[0]);
-                group_min[0] = if lt { v } else { group_min[0] };
-            }
+            group_min[0] = self.second(best, dist);
         } else if self.k == G {
             group_min.copy_from_slice(&dist[..G]);
             group_min[best] = f64::INFINITY;
@@ -328,11 +335,7 @@ impl Pass {
         for ((o, m), gd) in lower.iter_mut().zip(group_min).zip(&self.group_drift) {
             *o = round_down(m.sqrt() + gd);
         }
-        let best = best as u32;
-        if best != out.labels[r] {
-            out.changes.push((out.start + r, out.labels[r], best));
-            out.labels[r] = best;
-        }
+        out.set_label(r, best);
     }
 
     /// The least squared distance to a centre other than `best`.
@@ -360,11 +363,7 @@ impl Pass {
             let (r, best) = (r as usize, best as usize);
             out.upper[r] = round_up(up - self.drift[best]);
             out.lower[r] = round_down(lo + gd);
-            let best = best as u32;
-            if best != out.labels[r] {
-                out.changes.push((out.start + r, out.labels[r], best));
-                out.labels[r] = best;
-            }
+            out.set_label(r, best);
         }
     }
 
@@ -442,6 +441,18 @@ struct Bounds<'a> {
     changes: &'a mut Vec<Change>,
     /// The chunk's first row.
     start: usize,
+}
+
+impl Bounds<'_> {
+    /// Labels row `r` (chunk offset) `best`, noting a change.
+    #[inline]
+    fn set_label(&mut self, r: usize, best: usize) {
+        let best = best as u32;
+        if best != self.labels[r] {
+            self.changes.push((self.start + r, self.labels[r], best));
+            self.labels[r] = best;
+        }
+    }
 }
 
 /// A chunk's rows are read in place when at least `1 / DENSE` of them are

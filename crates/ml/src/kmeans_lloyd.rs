@@ -12,7 +12,7 @@
 use rayon::prelude::*;
 
 use crate::kernels::{CENTRE_LANES, dot, sq_dist};
-use crate::kmeans_bounds::{ChunkOut, MAX_GROUPS, Pass, Scratch, row_of};
+use crate::kmeans_bounds::{ChunkOut, ChunkRows, Data, MAX_GROUPS, Pass, Scratch, row_of};
 use crate::kmeans_f32::{Screen, to_f32_and_max_norm};
 use crate::linear_scores::{CHUNK, chunk_range};
 
@@ -189,7 +189,10 @@ impl<'a> Lloyd<'a> {
     fn assign_chunks<const G: usize>(&mut self, track: bool) -> Vec<ChunkOut> {
         let mut pass = self.pass();
         pass.track = track;
-        let (cols, x32) = (&self.cols, &self.x32);
+        let data = Data {
+            cols: &self.cols,
+            x32: &self.x32,
+        };
         self.labels
             .par_chunks_mut(CHUNK)
             .zip(self.upper.par_chunks_mut(CHUNK))
@@ -199,7 +202,13 @@ impl<'a> Lloyd<'a> {
             .map_init(
                 Scratch::default,
                 |scratch, (c, (((labels, upper), lower), summary))| {
-                    pass.chunk::<G>(cols, x32, c * CHUNK, labels, upper, lower, summary, scratch)
+                    let rows = ChunkRows {
+                        start: c * CHUNK,
+                        labels,
+                        upper,
+                        lower,
+                    };
+                    pass.chunk::<G>(data, rows, summary, scratch)
                 },
             )
             .collect()
