@@ -78,7 +78,7 @@ pub(crate) const CENTRE_LANES: usize = 8;
 /// Dot products of `x` with a block of [`CENTRE_LANES`] centres stored
 /// transposed (`block[j * CENTRE_LANES + c]` is coordinate `j` of centre
 /// `c`); one independent accumulator per centre, so it vectorises.
-#[inline]
+#[inline(always)]
 pub(crate) fn dots_to_block(x: &[f64], block: &[f64]) -> [f64; CENTRE_LANES] {
     let mut acc = [0.0f64; CENTRE_LANES];
     for (xj, row) in x.iter().zip(block.chunks_exact(CENTRE_LANES)) {

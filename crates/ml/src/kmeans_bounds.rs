@@ -19,7 +19,7 @@
 //! other rows are read from the `f64` columns and recomputed.
 
 use crate::kernels::{CENTRE_LANES, dots_to_block};
-use crate::kmeans_f32::Screen;
+use crate::kmeans_f32::{BATCH, Screen, Verdicts};
 
 /// Most groups of centres carrying a lower bound: one group per centre up
 /// to this `k` (Elkan), contiguous runs of centres beyond (Yinyang). One
@@ -83,13 +83,14 @@ struct Batch {
 }
 
 impl Batch {
+    #[inline(always)]
     fn clear(&mut self) {
         self.rows.clear();
         self.up.clear();
         self.lo.clear();
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, r: usize, best: usize, up: f64, lo: f64) {
         self.rows.push((r as u32, best as u32));
         self.up.push(up);
@@ -124,6 +125,7 @@ pub(crate) struct Scratch {
     rows32: Vec<f32>,
     dist: Vec<f64>,
     dist32: Vec<f32>,
+    verdicts: Verdicts,
 }
 
 impl Pass {
@@ -134,6 +136,7 @@ impl Pass {
     /// least `l_g - u` over the chunk's rows labelled `a`: when every one
     /// exceeds `S_a + D_g + margin`, every row's bounds hold and the chunk
     /// is skipped unread. It is recomputed whenever the chunk is read.
+    #[inline(always)]
     pub(crate) fn chunk<const G: usize>(
         &self,
         data: Data<'_>,
@@ -177,6 +180,7 @@ impl Pass {
     }
 
     /// [`Pass::chunk`] on a chunk that must be read.
+    #[inline(always)]
     fn relabel<const G: usize>(
         &self,
         data: Data<'_>,
@@ -208,38 +212,44 @@ impl Pass {
                 gather(x32, start, d, &scratch.open, &mut scratch.rows32)
             };
             let row = &mut scratch.row;
-            scratch.dist32.resize(lanes, 0.0);
             let batch = &mut scratch.batch;
             batch.clear();
-            for (o, &r) in scratch.open.iter().enumerate() {
-                let r = r as usize;
-                let at = if dense { r } else { o };
-                let xi = &rows[at * d..(at + 1) * d];
-                let Some((best, e, second)) = screen.decide(xi, &mut scratch.dist32) else {
-                    row_of(cols, start + r, row);
-                    let best = self.distances(row, &mut scratch.dist);
+            let v = &mut scratch.verdicts;
+            let mut at = [0u32; BATCH];
+            for (g, group) in scratch.open.chunks(BATCH).enumerate() {
+                for (b, (a, &r)) in at.iter_mut().zip(group).enumerate() {
+                    *a = if dense { r } else { (g * BATCH + b) as u32 };
+                }
+                screen.decide_batch(rows, &at[..group.len()], &mut scratch.dist32, v);
+                for (b, &r) in group.iter().enumerate() {
+                    let r = r as usize;
+                    if !v.proved[b] {
+                        row_of(cols, start + r, row);
+                        let best = self.distances(row, &mut scratch.dist);
+                        if G == 1 {
+                            let lo = self.second(best, &scratch.dist);
+                            batch.push(r, best, scratch.dist[best], lo);
+                        } else {
+                            let up = scratch.dist[best];
+                            self.record::<G>(&mut out, r, best, up, &scratch.dist);
+                        }
+                        continue;
+                    }
+                    screened += 1;
+                    let best = v.best[b] as usize;
                     if G == 1 {
-                        batch.push(
-                            r,
-                            best,
-                            scratch.dist[best],
-                            self.second(best, &scratch.dist),
-                        );
+                        batch.push(r, best, v.up[b], v.lo[b]);
                     } else {
-                        self.record::<G>(&mut out, r, best, scratch.dist[best], &scratch.dist);
+                        for (o, col) in scratch
+                            .dist
+                            .iter_mut()
+                            .zip(scratch.dist32.chunks_exact(BATCH))
+                        {
+                            let lo = f64::from(col[b]) - v.e[b];
+                            *o = if lo > 0.0 { lo } else { 0.0 };
+                        }
+                        self.record::<G>(&mut out, r, best, v.up[b], &scratch.dist);
                     }
-                    continue;
-                };
-                screened += 1;
-                let up = f64::from(scratch.dist32[best]) + e;
-                if G == 1 {
-                    batch.push(r, best, up, f64::from(second) - e);
-                } else {
-                    for (o, &v) in scratch.dist.iter_mut().zip(&scratch.dist32) {
-                        let lo = f64::from(v) - e;
-                        *o = if lo > 0.0 { lo } else { 0.0 };
-                    }
-                    self.record::<G>(&mut out, r, best, up, &scratch.dist);
                 }
             }
             if G == 1 {
@@ -271,6 +281,7 @@ impl Pass {
 
     /// What the label `changes` add to the cluster sums (feature by
     /// feature, each sum in row order) and counts.
+    #[inline(always)]
     fn delta(&self, cols: &[&[f64]], changes: &[Change]) -> (Vec<f64>, Vec<isize>) {
         let d = self.d;
         let mut delta = vec![0.0; self.k * d];
@@ -292,7 +303,7 @@ impl Pass {
     /// Stores row `r`'s new label `best` and its bounds: the upper bound from
     /// the squared distance `up` to `best`, the lower bounds from the squared
     /// distances `dist` to the others.
-    #[inline]
+    #[inline(always)]
     fn record<const G: usize>(
         &self,
         out: &mut Bounds<'_>,
@@ -339,7 +350,7 @@ impl Pass {
     }
 
     /// The least squared distance to a centre other than `best`.
-    #[inline]
+    #[inline(always)]
     fn second(&self, best: usize, dist: &[f64]) -> f64 {
         let mut m = f64::INFINITY;
         for (j, &v) in dist[..self.k].iter().enumerate() {
@@ -351,6 +362,7 @@ impl Pass {
     /// [`Pass::store`] for a batch of rows with one group: the square roots
     /// first, over the whole batch (they vectorise and pipeline), then the
     /// bounds and labels, in row order.
+    #[inline(always)]
     fn store_batch(&self, out: &mut Bounds<'_>, batch: &mut Batch) {
         for v in batch.up.iter_mut() {
             *v = v.sqrt();
@@ -371,7 +383,7 @@ impl Pass {
     /// `u + S_a + margin` must be below half the separation of `a` or below
     /// every `l_g - D_g`. Written without a branch: the test is
     /// unpredictable.
-    #[inline]
+    #[inline(always)]
     fn open_rows<const G: usize>(
         &self,
         labels: &[u32],
@@ -406,7 +418,7 @@ impl Pass {
     /// The squared distances from `x` to every centre into `dist`, computed
     /// as `‖x‖² + ‖c‖² - 2·x·c` like scikit-learn (clamped at 0; padding
     /// lanes get +∞), and the nearest centre (ties to the lower index).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn distances(&self, x: &[f64], dist: &mut [f64]) -> usize {
         let xn = sq_norm(x);
         for (b, (block, out)) in self
@@ -445,7 +457,7 @@ struct Bounds<'a> {
 
 impl Bounds<'_> {
     /// Labels row `r` (chunk offset) `best`, noting a change.
-    #[inline]
+    #[inline(always)]
     fn set_label(&mut self, r: usize, best: usize) {
         let best = best as u32;
         if best != self.labels[r] {
@@ -463,6 +475,7 @@ const DENSE: usize = 2;
 /// `d` columns, copied into `buf`: a loop of independent loads keeps many
 /// cache misses in flight, unlike loads spread between distance
 /// computations.
+#[inline(always)]
 fn gather<'s>(
     x: &'s [f32],
     start: usize,
@@ -479,14 +492,14 @@ fn gather<'s>(
 }
 
 /// Row `i` of the columns `cols`, into `row`.
-#[inline]
+#[inline(always)]
 pub(crate) fn row_of(cols: &[&[f64]], i: usize, row: &mut Vec<f64>) {
     row.clear();
     row.extend(cols.iter().map(|c| c[i]));
 }
 
 /// `‖x‖²` with four accumulators (fixed order), in `f64` or `f32`.
-#[inline]
+#[inline(always)]
 pub(crate) fn sq_norm<T>(x: &[T]) -> T
 where
     T: Copy + Default + std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
@@ -538,7 +551,7 @@ const F32_SLACK: f64 = 1.0 / (1u64 << 23) as f64;
 const F32_TINY: f64 = 1e-37;
 
 /// An `f32` at least `v` (at least `-f32::MAX`).
-#[inline]
+#[inline(always)]
 pub(crate) fn round_up(v: f64) -> f32 {
     let y = v + v.abs() * F32_SLACK + F32_TINY;
     if y > -f64::from(f32::MAX) {
@@ -550,7 +563,7 @@ pub(crate) fn round_up(v: f64) -> f32 {
 
 /// An `f32` at most `v` (at most `f32::MAX`, which `+∞` becomes: still
 /// far above any distance).
-#[inline]
+#[inline(always)]
 pub(crate) fn round_down(v: f64) -> f32 {
     let y = v - v.abs() * F32_SLACK - F32_TINY;
     if y < f64::from(f32::MAX) {

@@ -113,67 +113,108 @@ impl Screen {
         })
     }
 
-    /// The `f32` squared distances from `x` (an `f32` row) to every centre
-    /// into `dist` (padding lanes `+∞`); when they prove the `f64` label,
-    /// returns it, the error bound `E` of every entry of `dist` and the
-    /// least entry of the other centres.
+    /// Screens up to [`BATCH`] rows: row `b` is `x[at[b] * d..][..d]`.
+    /// For each, `out` says whether the `f32` distances prove its `f64`
+    /// label and, if so, the label, an upper bound on the squared distance
+    /// to it and a lower bound on the squared distance to every other
+    /// centre (true distances; see the module header).
     ///
-    /// Proved means a single entry is at most `t`, the `f32` rounded up
-    /// from `D_b + 2E` (`D_b` the least entry): every other one exceeds
-    /// `D_b + 2E`. A NaN counts as at most `t`, so it is never proved.
-    #[inline]
-    pub(crate) fn decide(&self, x: &[f32], dist: &mut [f32]) -> Option<(usize, f64, f32)> {
-        let xn = crate::kmeans_bounds::sq_norm(x);
-        let mut low = [f32::INFINITY; CENTRE_LANES];
-        for (block, (out, cn)) in self.ct.chunks_exact(self.d * CENTRE_LANES).zip(
-            dist.chunks_exact_mut(CENTRE_LANES)
-                .zip(self.cn.chunks_exact(CENTRE_LANES)),
-        ) {
-            let acc = dots32_to_block(x, block);
-            for (((o, &p), &c), m) in out.iter_mut().zip(&acc).zip(cn).zip(low.iter_mut()) {
-                let v = (xn + c) - 2.0 * p;
-                *o = v;
+    /// Proved means a single centre's `f32` distance is at most `t`, an
+    /// `f32` at least `D_b + 2E` (`D_b` the least distance): every other one
+    /// exceeds `D_b + 2E`. A NaN counts as at most `t`, so it is never
+    /// proved.
+    ///
+    /// The distances are first computed row by row (independent work),
+    /// then the decision is taken for all the rows at once, each row in its
+    /// own vector lane, so no row waits on a chain of horizontal reductions.
+    #[inline(always)]
+    pub(crate) fn decide_batch(
+        &self,
+        x: &[f32],
+        at: &[u32],
+        dist: &mut Vec<f32>,
+        out: &mut Verdicts,
+    ) {
+        let d = self.d;
+        let lanes = self.cn.len();
+        // `dist[c * BATCH + b]`: row `b`'s distance to centre `c`; rows
+        // past `at.len()` stay `+∞` (never proved).
+        dist.clear();
+        dist.resize(lanes * BATCH, f32::INFINITY);
+        let mut xn = [0.0f32; BATCH];
+        for (b, &r) in at.iter().enumerate().take(BATCH) {
+            let xi = &x[r as usize * d..(r as usize + 1) * d];
+            let n = crate::kmeans_bounds::sq_norm(xi);
+            xn[b] = n;
+            for (blk, (block, cn)) in self
+                .ct
+                .chunks_exact(d * CENTRE_LANES)
+                .zip(self.cn.chunks_exact(CENTRE_LANES))
+                .enumerate()
+            {
+                let acc = dots32_to_block(xi, block);
+                for (lane, (&p, &c)) in acc.iter().zip(cn).enumerate() {
+                    dist[(blk * CENTRE_LANES + lane) * BATCH + b] = (n + c) - 2.0 * p;
+                }
+            }
+        }
+        let mut low = [f32::INFINITY; BATCH];
+        for col in dist.chunks_exact(BATCH) {
+            for (m, &v) in low.iter_mut().zip(col) {
                 *m = if v < *m { v } else { *m };
             }
         }
-        let e = self.rel * (f64::from(xn) + self.cmax2) + self.abs;
-        let t = up_to_f32(f64::from(min8(low)) + 2.0 * e);
-        // Lanes at most `t`: none, one (`best`) or several (`many`).
-        let (mut best, mut many, mut any) = (0usize, false, false);
-        let mut far = [f32::INFINITY; CENTRE_LANES];
-        for (b, block) in dist.chunks_exact(CENTRE_LANES).enumerate() {
-            let mut mask = 0u32;
-            for (lane, (f, &v)) in far.iter_mut().zip(block).enumerate() {
-                // At most `t`, or NaN.
-                let close = (v <= t) | v.is_nan();
-                mask |= u32::from(close) << lane;
-                *f = if !close && v < *f { v } else { *f };
-            }
-            many |= (any & (mask != 0)) | (mask & mask.wrapping_sub(1) != 0);
-            any |= mask != 0;
-            best = if mask != 0 {
-                b * CENTRE_LANES + mask.trailing_zeros() as usize
-            } else {
-                best
-            };
+        let mut t = [0.0f32; BATCH];
+        for b in 0..BATCH {
+            let e = self.rel * (f64::from(xn[b]) + self.cmax2) + self.abs;
+            out.e[b] = e;
+            t[b] = up_to_f32(f64::from(low[b]) + 2.0 * e);
         }
-        (any & !many).then(|| (best, e, min8(far)))
+        // Per row: how many distances are at most `t`, which (the last),
+        // its value, and the least of the others.
+        let mut count = [0u32; BATCH];
+        let mut best = [0u32; BATCH];
+        let mut near = [0.0f32; BATCH];
+        let mut far = [f32::INFINITY; BATCH];
+        for (c, col) in dist.chunks_exact(BATCH).enumerate() {
+            for b in 0..BATCH {
+                let v = col[b];
+                let close = (v <= t[b]) | v.is_nan();
+                count[b] += u32::from(close);
+                best[b] = if close { c as u32 } else { best[b] };
+                near[b] = if close { v } else { near[b] };
+                far[b] = if !close && v < far[b] { v } else { far[b] };
+            }
+        }
+        for b in 0..BATCH {
+            out.proved[b] = count[b] == 1;
+            out.best[b] = best[b];
+            out.up[b] = f64::from(near[b]) + out.e[b];
+            out.lo[b] = f64::from(far[b]) - out.e[b];
+        }
     }
 }
 
-// `min8` reduces one block of centre lanes.
-const _: () = assert!(CENTRE_LANES == 8);
+/// Rows screened together by [`Screen::decide_batch`].
+pub(crate) const BATCH: usize = 16;
 
-/// The least of eight values (a tree of `<`).
-#[inline]
-fn min8(v: [f32; CENTRE_LANES]) -> f32 {
-    let m = |a: f32, b: f32| if b < a { b } else { a };
-    let a = [m(v[0], v[4]), m(v[1], v[5]), m(v[2], v[6]), m(v[3], v[7])];
-    m(m(a[0], a[2]), m(a[1], a[3]))
+/// What [`Screen::decide_batch`] finds for each row of a batch.
+#[derive(Default)]
+pub(crate) struct Verdicts {
+    /// Whether the row's label is proved.
+    pub(crate) proved: [bool; BATCH],
+    /// The proved label.
+    pub(crate) best: [u32; BATCH],
+    /// Upper bound on the squared distance to `best`.
+    pub(crate) up: [f64; BATCH],
+    /// Lower bound on the squared distance to every other centre.
+    pub(crate) lo: [f64; BATCH],
+    /// The error bound `E` of the row's `f32` distances.
+    pub(crate) e: [f64; BATCH],
 }
 
 /// The least `f32` at least `v` (`v` finite or `+∞`).
-#[inline]
+#[inline(always)]
 fn up_to_f32(v: f64) -> f32 {
     let y = v as f32;
     if f64::from(y) >= v { y } else { y.next_up() }
@@ -221,7 +262,7 @@ pub(crate) fn columns_of(x: &[f64], d: usize) -> Vec<Vec<f64>> {
 /// centres (one accumulator per centre, so it vectorises; four sets of
 /// them over interleaved coordinates, so the additions do not form one
 /// chain of `d` latencies).
-#[inline]
+#[inline(always)]
 fn dots32_to_block(x: &[f32], block: &[f32]) -> [f32; CENTRE_LANES] {
     let mut acc = [[0.0f32; CENTRE_LANES]; 4];
     let xs = x.chunks_exact(4);
@@ -264,6 +305,26 @@ mod tests {
         to_f32_and_max_norm(&refs, x.len() / d)
     }
 
+    /// Screens every row of the `f32` rows `x32` in batches of 1 to
+    /// [`BATCH`] rows (cycling): per row, the proved label and bounds.
+    fn verdicts(screen: &Screen, x32: &[f32], d: usize) -> Vec<Option<(usize, f64, f64)>> {
+        let n = x32.len() / d;
+        let (mut v, mut buf) = (Verdicts::default(), Vec::new());
+        let mut found = Vec::with_capacity(n);
+        let mut size = 1;
+        while found.len() < n {
+            let at: Vec<u32> = (found.len()..(found.len() + size).min(n))
+                .map(|r| r as u32)
+                .collect();
+            screen.decide_batch(x32, &at, &mut buf, &mut v);
+            for b in 0..at.len() {
+                found.push(v.proved[b].then(|| (v.best[b] as usize, v.up[b], v.lo[b])));
+            }
+            size = size % BATCH + 1;
+        }
+        found
+    }
+
     /// Screens every row of `x` against `centers`: a proved label must be
     /// the `f64` formula's, and the returned bounds must hold for the
     /// exact distances. Returns (rows proved, rows screened).
@@ -274,29 +335,22 @@ mod tests {
             return (0, 0);
         };
         let pass = Pass::exact(centers, k, d);
-        let lanes = k.div_ceil(CENTRE_LANES) * CENTRE_LANES;
-        let (mut dist, mut dist32) = (vec![0.0; lanes], vec![0.0f32; lanes]);
+        let mut dist = vec![0.0; k.div_ceil(CENTRE_LANES) * CENTRE_LANES];
         let mut proved = 0;
-        for (i, (xi, xi32)) in x.chunks(d).zip(x32.chunks(d)).enumerate() {
-            let want = pass.distances(xi, &mut dist);
-            let Some((best, e, second)) = screen.decide(xi32, &mut dist32) else {
+        for (i, (xi, found)) in x.chunks(d).zip(verdicts(&screen, &x32, d)).enumerate() {
+            let Some((best, up, lo)) = found else {
                 continue;
             };
             proved += 1;
-            assert_eq!(
-                best,
-                want,
-                "row {i}: {:?} vs {:?}",
-                &dist32[..k],
-                &dist[..k]
-            );
+            let want = pass.distances(xi, &mut dist);
+            assert_eq!(best, want, "row {i}: {:?}", &dist[..k]);
             let exact: Vec<f64> = centers.chunks(d).map(|c| sq_dist(xi, c)).collect();
-            assert!(f64::from(dist32[best]) + e >= exact[best], "row {i}");
+            assert!(up >= exact[best], "row {i}");
             let other = (0..k)
                 .filter(|&j| j != best)
                 .map(|j| exact[j])
                 .fold(f64::INFINITY, f64::min);
-            assert!(f64::from(second) - e <= other, "row {i}");
+            assert!(lo <= other, "row {i}");
         }
         (proved, x.len() / d)
     }
@@ -353,10 +407,9 @@ mod tests {
             let Some(screen) = screen else {
                 panic!("no screen");
             };
-            let mut dist32 = vec![0.0f32; CENTRE_LANES];
-            for (xi, tie) in x32.chunks(d).zip(&ties) {
-                if let (Some((a, b)), Some((best, _, _))) = (tie, screen.decide(xi, &mut dist32)) {
-                    assert!(best != *a && best != *b, "offset {offset}");
+            for (found, tie) in verdicts(&screen, &x32, d).iter().zip(&ties) {
+                if let (Some((a, b)), Some((best, _, _))) = (tie, found) {
+                    assert!(best != a && best != b, "offset {offset}");
                 }
             }
         }

@@ -307,7 +307,10 @@ impl DistanceStore {
                     }
                 }
                 let block: Vec<&[f64]> = cols.iter().map(|c| &c[r0..r0 + len]).collect();
-                block_distances(&block, &centres, d, near, &mut outs)
+                crate::simd::with_avx2(
+                    #[inline(always)]
+                    || block_distances(&block, &centres, d, near, &mut outs),
+                )
             })
             .collect();
         let mut pots = vec![0.0; candidates.len()];

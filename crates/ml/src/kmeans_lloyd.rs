@@ -208,7 +208,10 @@ impl<'a> Lloyd<'a> {
                         upper,
                         lower,
                     };
-                    pass.chunk::<G>(data, rows, summary, scratch)
+                    crate::simd::with_avx2(
+                        #[inline(always)]
+                        || pass.chunk::<G>(data, rows, summary, scratch),
+                    )
                 },
             )
             .collect()

@@ -22,6 +22,7 @@ mod numpy_rng;
 mod optim;
 mod preprocess;
 mod rng;
+mod simd;
 mod svm;
 mod target;
 mod tree;
