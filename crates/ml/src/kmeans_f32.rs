@@ -170,26 +170,28 @@ impl Screen {
             out.e[b] = e;
             t[b] = up_to_f32(f64::from(low[b]) + 2.0 * e);
         }
-        // Per row: how many distances are at most `t`, which (the last),
-        // its value, and the least of the others.
+        // Per row: how many distances are at most `t`, which (when one),
+        // its value, and the least of the others; written with masks, as
+        // `close` is unpredictable.
         let mut count = [0u32; BATCH];
         let mut best = [0u32; BATCH];
-        let mut near = [0.0f32; BATCH];
+        let mut near = [0u32; BATCH];
         let mut far = [f32::INFINITY; BATCH];
         for (c, col) in dist.chunks_exact(BATCH).enumerate() {
             for b in 0..BATCH {
                 let v = col[b];
-                let close = (v <= t[b]) | v.is_nan();
-                count[b] += u32::from(close);
-                best[b] = if close { c as u32 } else { best[b] };
-                near[b] = if close { v } else { near[b] };
-                far[b] = if !close && v < far[b] { v } else { far[b] };
+                let close = u32::from((v <= t[b]) | v.is_nan()).wrapping_neg();
+                count[b] += close & 1;
+                best[b] |= close & c as u32;
+                near[b] |= close & v.to_bits();
+                let other = f32::from_bits(!close & v.to_bits() | close & f32::INFINITY.to_bits());
+                far[b] = if other < far[b] { other } else { far[b] };
             }
         }
         for b in 0..BATCH {
             out.proved[b] = count[b] == 1;
             out.best[b] = best[b];
-            out.up[b] = f64::from(near[b]) + out.e[b];
+            out.up[b] = f64::from(f32::from_bits(near[b])) + out.e[b];
             out.lo[b] = f64::from(far[b]) - out.e[b];
         }
     }
@@ -213,11 +215,16 @@ pub(crate) struct Verdicts {
     pub(crate) e: [f64; BATCH],
 }
 
-/// The least `f32` at least `v` (`v` finite or `+∞`).
+/// The least `f32` at least `v` (`NaN` for `NaN`). Without a branch: the
+/// rounding goes either way unpredictably.
 #[inline(always)]
 fn up_to_f32(v: f64) -> f32 {
     let y = v as f32;
-    if f64::from(y) >= v { y } else { y.next_up() }
+    // One step up is one more in the bits at or above +0.0, one less below
+    // (`y` is -0.0 only when `v` is at most 0, which needs no step).
+    let step = if y.is_sign_negative() { u32::MAX } else { 1 };
+    let below = u32::from(f64::from(y) < v).wrapping_neg();
+    f32::from_bits(y.to_bits().wrapping_add(step & below))
 }
 
 /// The `n` rows of the columns `cols` rounded to `f32`, row-major, and the
@@ -359,6 +366,39 @@ mod tests {
         (0..n)
             .map(|_| offset + scale * (rng.next_f64() - 0.5))
             .collect()
+    }
+
+    #[test]
+    fn up_to_f32_is_the_least_f32_at_least_v() {
+        let reference = |v: f64| {
+            let y = v as f32;
+            if f64::from(y) >= v { y } else { y.next_up() }
+        };
+        let mut rng = Rng::new(4);
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1e-46,
+            -1e-46,
+            1e-300,
+            -1e-300,
+            f64::from(f32::MAX) * (1.0 + 1e-12),
+            -f64::from(f32::MAX) * (1.0 + 1e-12),
+            1e39,
+            -1e39,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for _ in 0..100_000 {
+            let e = (rng.next_f64() * 300.0) as i32 - 150;
+            values.push((rng.next_f64() - 0.5) * 2f64.powi(e));
+        }
+        for v in values {
+            let (got, want) = (up_to_f32(v), reference(v));
+            assert_eq!(got.to_bits(), want.to_bits(), "{v:e}");
+            assert!(f64::from(got) >= v, "{v:e}");
+        }
+        assert!(up_to_f32(f64::NAN).is_nan());
     }
 
     #[test]
