@@ -334,8 +334,10 @@ impl DistanceStore {
 /// distance to centre `t` (coordinates `centres[t * d..(t + 1) * d]`),
 /// lowered to `near` when given, and returns the block sums of `outs`.
 ///
-/// Column by column, so the inner loops run over contiguous rows and
-/// vectorise; the block's accumulators stay in cache.
+/// Four columns at a time, so an output value is loaded and stored once per
+/// four squares added; the inner loops run over contiguous rows and
+/// vectorise. Each row's sum runs over the columns in order.
+#[inline(always)]
 fn block_distances(
     block: &[&[f64]],
     centres: &[f64],
@@ -345,22 +347,19 @@ fn block_distances(
 ) -> Vec<f64> {
     for (t, out) in outs.iter_mut().enumerate() {
         let centre = &centres[t * d..(t + 1) * d];
-        match (block.first(), centre.first()) {
-            (Some(x), Some(&c)) => {
-                for (o, &v) in out.iter_mut().zip(x.iter()) {
-                    let e = v - c;
-                    *o = e * e;
-                }
-            }
-            _ => out.fill(0.0),
+        if block.is_empty() {
+            out.fill(0.0);
         }
-    }
-    for (j, x) in block.iter().enumerate().skip(1) {
-        for (t, out) in outs.iter_mut().enumerate() {
-            let c = centres[t * d + j];
-            for (o, &v) in out.iter_mut().zip(x.iter()) {
-                let e = v - c;
-                *o += e * e;
+        for (g, (xs, c)) in block.chunks(4).zip(centre.chunks(4)).enumerate() {
+            let first = g == 0;
+            match (xs, c) {
+                ([a, b, e, f], [ca, cb, ce, cf]) => {
+                    add_squares(out, [a, b, e, f], [*ca, *cb, *ce, *cf], first);
+                }
+                ([a, b, e], [ca, cb, ce]) => add_squares(out, [a, b, e], [*ca, *cb, *ce], first),
+                ([a, b], [ca, cb]) => add_squares(out, [a, b], [*ca, *cb], first),
+                ([a], [ca]) => add_squares(out, [a], [*ca], first),
+                _ => {}
             }
         }
     }
@@ -374,6 +373,23 @@ fn block_distances(
             lane_sum(out)
         })
         .collect()
+}
+
+/// Adds to each `out[i]` (replaces it with, when `first`) the squares
+/// `(xs[g][i] - c[g])²` for `g` in order.
+#[inline(always)]
+fn add_squares<const G: usize>(out: &mut [f64], xs: [&&[f64]; G], c: [f64; G], first: bool) {
+    let n = out.len();
+    let xs = xs.map(|x| &x[..n]);
+    for (i, o) in out.iter_mut().enumerate() {
+        // `0.0 + e²` is `e²` exactly.
+        let mut s = if first { 0.0 } else { *o };
+        for g in 0..G {
+            let e = xs[g][i] - c[g];
+            s += e * e;
+        }
+        *o = s;
+    }
 }
 
 /// A sum in a fixed order (eight interleaved partial sums, then a fixed
