@@ -279,17 +279,19 @@ impl Pass {
         out
     }
 
-    /// What the label `changes` add to the cluster sums (feature by
-    /// feature, each sum in row order) and counts.
+    /// What the label `changes` add to the cluster sums (each sum in row
+    /// order) and counts. Change by change: the row's values, one per
+    /// column, are independent loads that miss together.
     #[inline(always)]
     fn delta(&self, cols: &[&[f64]], changes: &[Change]) -> (Vec<f64>, Vec<isize>) {
         let d = self.d;
         let mut delta = vec![0.0; self.k * d];
-        for (j, col) in cols.iter().enumerate() {
-            for &(i, old, new) in changes {
+        for &(i, old, new) in changes {
+            let (o, w) = (old as usize * d, new as usize * d);
+            for (j, col) in cols.iter().enumerate() {
                 let v = col[i];
-                delta[old as usize * d + j] -= v;
-                delta[new as usize * d + j] += v;
+                delta[o + j] -= v;
+                delta[w + j] += v;
             }
         }
         let mut moved = vec![0isize; self.k];
