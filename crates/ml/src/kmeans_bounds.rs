@@ -37,8 +37,9 @@ pub(crate) struct Pass {
     pub(crate) ct: Vec<f64>,
     /// Squared centre norms.
     pub(crate) cn: Vec<f64>,
-    /// Half the distance from each centre to its nearest other centre.
-    pub(crate) sep: Vec<f64>,
+    /// The test of [`Pass::open_rows`] per label ([`open_limits`]; `sep_a`
+    /// is half the distance from centre `a` to its nearest other centre).
+    pub(crate) limits: Vec<[f64; 2]>,
     /// Cumulative drift `S_j` of each centre.
     pub(crate) drift: Vec<f64>,
     /// Cumulative drift `D_g` of each group (0 past the last group).
@@ -383,8 +384,9 @@ impl Pass {
 
     /// The rows (chunk offsets) whose bounds do not prove their label:
     /// `u + S_a + margin` must be below half the separation of `a` or below
-    /// every `l_g - D_g`. Written without a branch: the test is
-    /// unpredictable.
+    /// every `l_g - D_g`, tested as `u < sep_a - S_a - margin` or
+    /// `u - min_g (l_g - D_g) < -(S_a + margin)` ([`open_limits`]). Written
+    /// without a branch (the test is unpredictable) or a bounds check.
     #[inline(always)]
     fn open_rows<const G: usize>(
         &self,
@@ -397,6 +399,7 @@ impl Pass {
         open.resize(labels.len(), 0);
         let mut gd = [0.0; G];
         gd.copy_from_slice(&self.group_drift[..G]);
+        let mask = self.limits.len() - 1;
         let mut n_open = 0;
         for (r, ((&a, &u), l)) in labels
             .iter()
@@ -404,15 +407,15 @@ impl Pass {
             .zip(lower.chunks_exact(G))
             .enumerate()
         {
-            let a = a as usize;
-            let limit = f64::from(u) + self.drift[a] + self.margin;
+            let [by_sep, by_lower] = self.limits[a as usize & mask];
             let mut lo = f64::INFINITY;
             for (lg, dg) in l.iter().zip(&gd) {
                 let v = f64::from(*lg) - dg;
                 lo = if v < lo { v } else { lo };
             }
+            let u = f64::from(u);
             open[n_open] = r as u32;
-            n_open += usize::from(!((limit < self.sep[a]) | (limit < lo)));
+            n_open += usize::from(!((u < by_sep) | (u - lo < by_lower)));
         }
         open.truncate(n_open);
     }
@@ -467,6 +470,16 @@ impl Bounds<'_> {
             self.labels[r] = best;
         }
     }
+}
+
+/// Per label `a` (padded to a power of two), the limits of the test of
+/// [`Pass::open_rows`]: `sep_a - S_a - margin` and `-(S_a + margin)`.
+pub(crate) fn open_limits(sep: &[f64], drift: &[f64], margin: f64) -> Vec<[f64; 2]> {
+    let mut limits = vec![[f64::NEG_INFINITY; 2]; sep.len().next_power_of_two()];
+    for ((l, &s), &t) in limits.iter_mut().zip(sep).zip(drift) {
+        *l = [s - t - margin, -(t + margin)];
+    }
+    limits
 }
 
 /// A chunk's rows are read in place when at least `1 / DENSE` of them are
@@ -532,7 +545,7 @@ impl Pass {
                 .chunks(d)
                 .map(|c| crate::kernels::dot(c, c))
                 .collect(),
-            sep: vec![0.0; k],
+            limits: open_limits(&vec![0.0; k], &vec![0.0; k], 0.0),
             drift: vec![0.0; k],
             group_drift: [0.0; MAX_GROUPS],
             group_of: vec![0; k],

@@ -12,7 +12,9 @@
 use rayon::prelude::*;
 
 use crate::kernels::{CENTRE_LANES, dot, sq_dist};
-use crate::kmeans_bounds::{ChunkOut, ChunkRows, Data, MAX_GROUPS, Pass, Scratch, row_of};
+use crate::kmeans_bounds::{
+    ChunkOut, ChunkRows, Data, MAX_GROUPS, Pass, Scratch, open_limits, row_of,
+};
 use crate::kmeans_f32::{Screen, to_f32_and_max_norm};
 use crate::linear_scores::{CHUNK, chunk_range};
 
@@ -221,7 +223,7 @@ impl<'a> Lloyd<'a> {
     fn pass(&self) -> Pass {
         let (d, k) = (self.d, self.k);
         let centre = |j: usize| &self.centers[j * d..(j + 1) * d];
-        let sep = (0..k)
+        let sep: Vec<f64> = (0..k)
             .map(|a| {
                 (0..k)
                     .filter(|&b| b != a)
@@ -234,10 +236,10 @@ impl<'a> Lloyd<'a> {
         group_drift[..self.groups].copy_from_slice(&self.group_drift);
         let cn: Vec<f64> = (0..k).map(|j| dot(centre(j), centre(j))).collect();
         Pass {
+            limits: open_limits(&sep, &self.drift, self.margin),
             ct: transpose_centres(&self.centers, k, d),
             screen: Screen::new(&self.centers, &cn, k, d, self.max_norm),
             cn,
-            sep,
             drift: self.drift.clone(),
             group_drift,
             group_of: self.group_of.clone(),
