@@ -193,8 +193,9 @@ pub fn output_batches(
 }
 
 /// Writes a table artifact batch by batch, so that a large table never has
-/// to be held in memory whole; the batches of a table that fits in
-/// [`table_cache::capacity`] are kept for the nodes that read it next.
+/// to be held in memory whole; a table that fits in
+/// [`table_cache::capacity`] is kept, joined into one batch, for the nodes
+/// that read it next.
 pub struct TableWriter {
     path: PathBuf,
     writer: arrow::ipc::writer::FileWriter<std::io::BufWriter<DigestWriter>>,
@@ -258,7 +259,13 @@ impl TableWriter {
             .map_err(|e| Error::io(&self.path, e))?;
         if let Some((batches, _)) = self.kept.take() {
             let meta = std::fs::metadata(&self.path).map_err(|e| Error::io(&self.path, e))?;
-            table_cache::put(&meta, batches, table_cache::capacity());
+            // Readers take a table as one batch: join it here, once, so
+            // that the node that made it hands it over whole.
+            let kept = match batches.len() {
+                0 | 1 => batches,
+                _ => vec![concat_parallel(&self.schema, &batches).map_err(bad)?],
+            };
+            table_cache::put(&meta, kept, table_cache::capacity());
         }
         Ok(self.path)
     }
