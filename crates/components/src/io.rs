@@ -178,7 +178,8 @@ pub fn output_table(ctx: &RunContext, port: &str, batch: &RecordBatch) -> Result
     output_batches(ctx, port, &batch.schema(), std::slice::from_ref(batch))
 }
 
-/// Writes a table given as batches (kept as they are) as output `port`.
+/// Writes a table given as batches as output `port` (the artifact keeps
+/// them; readers in this process get them joined, see [`TableWriter`]).
 pub fn output_batches(
     ctx: &RunContext,
     port: &str,
