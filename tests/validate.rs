@@ -292,3 +292,21 @@ fn components_lists_ports_and_params() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("did you mean `split`?"));
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    // The schema (77 KB) is more than a pipe holds, so its writing meets the
+    // closed pipe whenever the read end is closed.
+    let ws = Ws::new();
+    let mut child = ws
+        .cmd(&["schema"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
