@@ -121,8 +121,9 @@ impl Screen {
     ///
     /// Proved means a single centre's `f32` distance is at most `t`, an
     /// `f32` at least `D_b + 2E` (`D_b` the least distance): every other one
-    /// exceeds `D_b + 2E`. A NaN counts as at most `t`, so it is never
-    /// proved.
+    /// exceeds `D_b + 2E`. A NaN distance would count as at most `t` (a row
+    /// whose distances are all NaN is never proved); none arises, as
+    /// [`Screen::new`] admits only finite squared norms below `10³⁶`.
     ///
     /// The distances are first computed row by row (independent work),
     /// then the decision is taken for all the rows at once, each row in its
