@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -154,10 +154,13 @@ fn tritonclient_round_trips_through_kserve_v2() {
     let probe = std::process::Command::new(&python)
         .args(["-c", "import tritonclient.http"])
         .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!(
-            "SKIPPED: `{python}` cannot import tritonclient.http; `.ci/run` installs it (PAI_TEST_TRITON_PYTHON)"
-        );
+    let missing = (!probe.is_ok_and(|o| o.status.success()))
+        .then(|| format!("`{python}` cannot import `tritonclient.http`"));
+    if !pai_testkit::require(
+        "kserve-tritonclient",
+        missing,
+        "`pip install 'tritonclient[http]==2.*'` in a virtual environment and set PAI_TEST_TRITON_PYTHON to its `python`",
+    ) {
         return;
     }
     let ws = Ws::new();

@@ -5,20 +5,20 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
 use common::{Ws, manifest, repo, run_id};
 
-/// A dataset of the shared fixtures.
+/// A dataset committed under `data/` (the fixtures' datasets, identical).
 fn dataset(name: &str) -> PathBuf {
-    repo().join("../shared/fixtures/datasets").join(name)
+    repo().join("data").join(name)
 }
 
-/// The rows of an expected-output CSV of the shared fixtures (header skipped).
+/// The rows of an expected-output CSV of `tests/fixtures/pmml` (header skipped).
 fn expected(name: &str) -> Vec<Vec<f64>> {
-    let text = std::fs::read_to_string(repo().join("../shared/fixtures/pmml").join(name)).unwrap();
+    let text = std::fs::read_to_string(repo().join("tests/fixtures/pmml").join(name)).unwrap();
     text.lines()
         .skip(1)
         .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())

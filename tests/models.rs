@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -786,6 +786,13 @@ impl Drop for Moto {
 
 fn start_moto() -> Option<Moto> {
     let exe = std::env::var("PAI_TEST_MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+    if !pai_testkit::require_program(
+        "s3-moto",
+        &exe,
+        "`pip install 'moto[server]==5.2.1'` in a virtual environment and set PAI_TEST_MOTO_SERVER to its `moto_server`",
+    ) {
+        return None;
+    }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .ok()?
         .local_addr()
@@ -796,15 +803,7 @@ fn start_moto() -> Option<Moto> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn();
-    let child = match child {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!(
-                "SKIPPED: cannot start the S3 server `{exe}` ({e}); `.ci/run` installs it (PAI_TEST_MOTO_SERVER)"
-            );
-            return None;
-        }
-    };
+    let child = child.unwrap_or_else(|e| panic!("cannot start the S3 server `{exe}`: {e}"));
     let moto = Moto { child, port };
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -812,8 +811,7 @@ fn start_moto() -> Option<Moto> {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    eprintln!("SKIPPED: the S3 server `{exe}` did not listen on port {port} within 10 s");
-    None
+    panic!("the S3 server `{exe}` did not listen on port {port} within 10 s");
 }
 
 /// Creates a bucket with a raw `PUT /bucket` (moto does not check

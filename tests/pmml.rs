@@ -4,12 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{Ws, repo, stderr};
 
-fn shared() -> std::path::PathBuf {
-    repo().join("../shared/fixtures")
+fn fixtures() -> std::path::PathBuf {
+    repo().join("tests/fixtures")
 }
 
 fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
@@ -98,11 +98,11 @@ fn sklearn2pmml_classifiers_match_scikit_learn() {
     ] {
         let (h, rows) = score(
             &ws,
-            &shared().join(format!("pmml/{model}.sklearn2pmml.pmml")),
-            &shared().join(format!("datasets/{data}.csv")),
+            &fixtures().join(format!("pmml/{model}.sklearn2pmml.pmml")),
+            &fixtures().join(format!("datasets/{data}.csv")),
         );
         assert_eq!(h, ["diagnosis", "probability(0)", "probability(1)"]);
-        let (_, want) = read_csv(&shared().join(format!("pmml/{model}.expected.csv")));
+        let (_, want) = read_csv(&fixtures().join(format!("pmml/{model}.expected.csv")));
         assert_columns(&rows, &[0, 1, 2], &want, &[0, 1, 2], 1);
     }
 }
@@ -112,11 +112,11 @@ fn sklearn2pmml_regression_matches_scikit_learn() {
     let ws = Ws::new();
     let (h, rows) = score(
         &ws,
-        &shared().join("pmml/linreg_diabetes.sklearn2pmml.pmml"),
-        &shared().join("datasets/diabetes.csv"),
+        &fixtures().join("pmml/linreg_diabetes.sklearn2pmml.pmml"),
+        &fixtures().join("datasets/diabetes.csv"),
     );
     assert_eq!(h, ["progression"]);
-    let (_, want) = read_csv(&shared().join("pmml/linreg_diabetes.expected.csv"));
+    let (_, want) = read_csv(&fixtures().join("pmml/linreg_diabetes.expected.csv"));
     assert_columns(&rows, &[0], &want, &[0], 0);
 }
 
@@ -125,14 +125,14 @@ fn kmeans_clusters_and_distances_match_scikit_learn() {
     let ws = Ws::new();
     let (h, rows) = score(
         &ws,
-        &shared().join("pmml/kmeans3_iris.sklearn2pmml.pmml"),
-        &shared().join("datasets/iris.csv"),
+        &fixtures().join("pmml/kmeans3_iris.sklearn2pmml.pmml"),
+        &fixtures().join("datasets/iris.csv"),
     );
     assert_eq!(
         h,
         ["", "cluster", "affinity(0)", "affinity(1)", "affinity(2)"]
     );
-    let (_, want) = read_csv(&shared().join("pmml/kmeans3_iris.expected.csv"));
+    let (_, want) = read_csv(&fixtures().join("pmml/kmeans3_iris.expected.csv"));
     // the PMML's affinity is the squared Euclidean distance
     let rows: Vec<Vec<String>> = rows
         .iter()
@@ -151,7 +151,7 @@ fn pai_designer_export_matches_jpmml() {
     let data = repo().join("crates/pmml/tests/data");
     let (h, rows) = score(
         &ws,
-        &shared().join("pmml/pai_designer_lr.pmml"),
+        &fixtures().join("pmml/pai_designer_lr.pmml"),
         &data.join("pai_designer_lr.input.csv"),
     );
     let (wh, want) = read_csv(&data.join("pai_designer_lr.expected.csv"));
@@ -200,7 +200,7 @@ fn read_pmml_model_feeds_predict_like_jpmml() {
     let data = repo().join("crates/pmml/tests/data");
     let nodes = format!(
         "    - id: model\n      component: read_pmml_model\n      params: {{ path: {} }}\n    - id: rows\n      component: read_table\n      params: {{ path: {} }}\n    - id: score\n      component: predict\n      inputs: {{ model: model.model, data: rows.output }}\n      params: {{ reserved_cols: [] }}\n    - id: save\n      component: write_table\n      inputs: {{ data: score.output }}\n      params: {{ path: out.csv }}\n",
-        shared().join("pmml/pai_designer_lr.pmml").display(),
+        fixtures().join("pmml/pai_designer_lr.pmml").display(),
         data.join("pai_designer_lr.input.csv").display()
     );
     let m = ws.write("p.yaml", &common::manifest("pmml-predict", &nodes));

@@ -5,7 +5,7 @@
 //! trigger taken over, and a restart caught up per `catchup`.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::{Ws, repo, stderr};
 
 pub fn designer_pmml() -> PathBuf {
-    repo().join("../shared/fixtures/pmml/pai_designer_lr.pmml")
+    repo().join("data/pmml/pai_designer_lr.pmml")
 }
 
 /// A running server; killed on drop.

@@ -201,11 +201,10 @@ mod tests {
     /// own outputs (the fixtures' `.expected.csv`).
     #[test]
     fn scores_the_linear_regression_fixture() {
-        let fixtures =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures");
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let fixtures = repo.join("tests/fixtures");
         let model = load_pmml(&fixtures.join("pmml/linreg_diabetes.sklearn2pmml.pmml")).unwrap();
-        let data =
-            crate::table::read_csv(&fixtures.join("datasets/diabetes.csv"), b',', &[]).unwrap();
+        let data = crate::table::read_csv(&repo.join("data/diabetes.csv"), b',', &[]).unwrap();
         let out = score_table(&model, &data).unwrap();
         let expected =
             std::fs::read_to_string(fixtures.join("pmml/linreg_diabetes.expected.csv")).unwrap();

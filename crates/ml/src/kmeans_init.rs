@@ -414,12 +414,9 @@ fn lane_sum(values: &[f64]) -> f64 {
 mod tests {
     use super::*;
 
-    /// The four numeric columns of the shared iris fixture.
+    /// The four numeric columns of the iris dataset (`data/iris.csv`).
     fn iris() -> Vec<Vec<f64>> {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/datasets/iris.csv"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/iris.csv");
         let text = std::fs::read_to_string(path).expect("iris fixture");
         let mut cols = vec![Vec::new(); 4];
         for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {

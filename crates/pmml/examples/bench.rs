@@ -8,7 +8,7 @@ use std::time::Instant;
 use pai_pmml::{Column, PmmlModel, Scratch, Value};
 
 fn fixtures() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
 /// A GBDT-shaped document: a sum of `trees` depth-3 regression trees over 10 features.

@@ -304,7 +304,7 @@ mod tests {
     }
 
     const LR: &str =
-        include_str!("../../../../shared/fixtures/pmml/lr_scaled_breast_cancer.sklearn2pmml.pmml");
+        include_str!("../../../tests/fixtures/pmml/lr_scaled_breast_cancer.sklearn2pmml.pmml");
 
     /// A regression over integer, float and double inputs, nested arithmetic,
     /// a squared predictor and target rescaling.

@@ -1,15 +1,16 @@
 //! Conformance of exported documents with JPMML-Evaluator, the reference
 //! PMML implementation: every document of `export_support::cases()` (each
 //! `pai-ml` model class, and pipelines) is scored by
-//! `../shared/tools/pmml-oracle` on its input rows and must give `pai-ml`'s
-//! own predictions (numbers within 1e-9, identical labels), and validates
-//! against the PMML 4.4 XSD that ships in JPMML's `pmml-model` jar
-//! (`xmllint --schema`).
+//! the JPMML oracle (`$PAI_TEST_PMML_ORACLE`: `pmml-oracle MODEL INPUT
+//! OUTPUT`) on its input rows and must give `pai-ml`'s own predictions
+//! (numbers within 1e-9, identical labels), and validates against the PMML
+//! 4.4 XSD that ships in JPMML's `pmml-model` jar (`xmllint --schema`).
 //!
-//! Needs `java` (11+) and, on the first run, network access for the
-//! oracle's Python environment (`$PAI_ORACLE_VENV`, default
-//! `~/.cache/pai-engine/oracle-venv`), and `xmllint` (Debian package
-//! `libxml2-utils`).
+//! Needs the oracle with its Python environment already made
+//! (`$PAI_ORACLE_VENV`, default `~/.cache/pai-engine/oracle-venv`; this test
+//! installs nothing), `java` (11+) and `xmllint` (Debian package
+//! `libxml2-utils`). `.ci/run` prepares all of them; without them the test
+//! is skipped visibly (`pai-testkit`).
 
 #![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
 
@@ -21,8 +22,26 @@ use std::process::Command;
 
 use export_support::{Case, cases, compare};
 
-fn oracle() -> PathBuf {
-    common::fixtures().join("../tools/pmml-oracle")
+const SUITE: &str = "pmml-oracle";
+const ENABLE: &str = "install a JDK 11+ and `xmllint` (Debian: default-jre-headless libxml2-utils), make the oracle's venv (see `.ci/run`) and set PAI_TEST_PMML_ORACLE to the `pmml-oracle` script";
+
+/// The oracle, its environment, `java` and `xmllint`, or `None` (skipped).
+fn oracle() -> Option<PathBuf> {
+    let oracle = pai_testkit::require_env_path(SUITE, "PAI_TEST_PMML_ORACLE", ENABLE)?;
+    let python = venv().join("bin/python");
+    let missing = ["java", "xmllint"]
+        .into_iter()
+        .find(|p| pai_testkit::find_program(p).is_none())
+        .map(|p| format!("`{p}` was not found"))
+        .or_else(|| {
+            (!python.is_file()).then(|| {
+                format!(
+                    "the oracle's environment `{}` is not made",
+                    venv().display()
+                )
+            })
+        });
+    pai_testkit::require(SUITE, missing, ENABLE).then_some(oracle)
 }
 
 fn venv() -> PathBuf {
@@ -35,16 +54,16 @@ fn venv() -> PathBuf {
 }
 
 /// Scores `case` with JPMML; returns the mismatches with `pai-ml`.
-fn check_with_oracle(case: &Case, dir: &Path) -> Vec<String> {
+fn check_with_oracle(oracle: &Path, case: &Case, dir: &Path) -> Vec<String> {
     let model = dir.join(format!("{}.pmml", case.name));
     let input = dir.join(format!("{}.input.csv", case.name));
     let output = dir.join(format!("{}.oracle.csv", case.name));
     std::fs::write(&model, &case.pmml).unwrap();
     std::fs::write(&input, case.input.to_csv()).unwrap();
-    let out = Command::new(oracle())
+    let out = Command::new(oracle)
         .args([&model, &input, &output])
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", oracle().display()));
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", oracle.display()));
     if !out.status.success() {
         return vec![format!(
             "{}: the oracle failed: {}",
@@ -99,21 +118,22 @@ fn xsd(dir: &Path) -> PathBuf {
 
 #[test]
 fn exported_documents_score_like_pai_ml_in_jpmml_and_validate_against_the_xsd() {
+    let Some(oracle) = oracle() else { return };
     let dir = tempfile::tempdir().unwrap();
     let all = cases();
     // The first run may create the oracle's environment: run it alone.
     let (first, rest) = all.split_first().unwrap();
-    let mut bad = check_with_oracle(first, dir.path());
+    let mut bad = check_with_oracle(&oracle, first, dir.path());
     let half = rest.len().div_ceil(2);
     std::thread::scope(|s| {
         let workers: Vec<_> = rest
             .chunks(half)
             .map(|chunk| {
-                let d = dir.path();
+                let (d, o) = (dir.path(), oracle.as_path());
                 s.spawn(move || {
                     chunk
                         .iter()
-                        .flat_map(|c| check_with_oracle(c, d))
+                        .flat_map(|c| check_with_oracle(o, c, d))
                         .collect::<Vec<_>>()
                 })
             })

@@ -6,8 +6,8 @@
 
 use pai_ml::{ColumnData, Frame};
 
-/// The shared fixtures directory (`/work/shared/fixtures`).
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+/// The fixtures directory (`tests/fixtures` of the repository).
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
 
 /// An owned CSV column: numeric when every non-empty cell parses as a number.
 pub enum Col {

@@ -5,8 +5,8 @@
 
 use pai_ml::{ColumnData, Frame, Target};
 
-/// The shared fixtures directory.
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+/// The fixtures directory (`tests/fixtures` of the repository).
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
 
 /// A numeric CSV table: header names and columns.
 pub struct Table {

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use pai_pmml::{PmmlModel, Value};
 
-/// `/work/shared/fixtures` seen from this crate.
+/// The repository's `tests/fixtures`, seen from this crate.
 pub fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
 
 /// This crate's own test data.

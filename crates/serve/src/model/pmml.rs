@@ -188,12 +188,11 @@ fn pai_ml_number(x: f64) -> String {
 mod tests {
     use super::*;
 
-    /// The PAI Designer export among the shared fixtures (read at run
-    /// time: the fixtures sit beside the checkout).
+    /// The PAI Designer export committed under `data/pmml/`.
     fn designer() -> String {
         let p = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/pmml/pai_designer_lr.pmml"
+            "/../../data/pmml/pai_designer_lr.pmml"
         );
         std::fs::read_to_string(p).unwrap()
     }

@@ -1,0 +1,20 @@
+//! The end-to-end tests: one test binary that drives the real `pai-engine`
+//! binary, one module per area. (One binary links the engine once; twelve
+//! did it twelve times.)
+
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
+mod common;
+
+mod eas;
+mod lorenz;
+mod ml;
+mod models;
+mod pipeline_model;
+mod pmml;
+mod run;
+mod schedule;
+mod schedule_serve;
+mod serve;
+mod usage;
+mod validate;
