@@ -262,22 +262,44 @@ spec:
       catchup: none
 "#;
 
+/// A `schedule run` process; its standard error goes to a file of the
+/// workspace, `trigger-<pid>.log`, shown when it fails.
 fn spawn_trigger(ws: &Ws, file: &Path) -> Child {
-    ws.cmd(&["schedule", "run", file.to_str().unwrap()])
+    let log = tempfile::NamedTempFile::new_in(ws.path()).unwrap();
+    let child = ws
+        .cmd(&["schedule", "run", file.to_str().unwrap()])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log.reopen().unwrap())
         .spawn()
-        .unwrap()
+        .unwrap();
+    let path = ws.path().join(format!("trigger-{}.log", child.id()));
+    log.persist(&path).unwrap();
+    // Started means its Ctrl-C handler is in place and it is firing.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .contains("trigger running")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "`schedule run` did not start within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
 }
 
-fn interrupt(child: &mut Child) {
+/// Sends SIGINT once and expects a clean exit.
+fn interrupt(ws: &Ws, child: &mut Child) {
     let pid = child.id().to_string();
     std::process::Command::new("kill")
         .args(["-INT", &pid])
         .status()
         .unwrap();
     let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
+    let log = std::fs::read_to_string(ws.path().join(format!("trigger-{pid}.log")))
+        .unwrap_or_default();
+    assert!(status.success(), "{status:?}; its standard error:\n{log}");
 }
 
 fn fires(ws: &Ws, schedule: &str) -> Vec<FireRecord> {
@@ -335,7 +357,7 @@ fn two_trigger_processes_fire_each_slot_once_and_take_over_after_a_crash() {
     leader.kill().unwrap();
     leader.wait().unwrap();
     std::thread::sleep(Duration::from_secs(5));
-    interrupt(&mut other);
+    interrupt(&ws, &mut other);
 
     let all = fires(&ws, "tick/every-second");
     assert_each_slot_once(&all);
@@ -361,11 +383,11 @@ fn a_restart_catches_up_per_catchup_mode() {
     let file = ws.write("tick.yaml", EVERY_SECOND);
     let mut first = spawn_trigger(&ws, &file);
     std::thread::sleep(Duration::from_secs(3));
-    interrupt(&mut first);
+    interrupt(&ws, &mut first);
     std::thread::sleep(Duration::from_secs(3));
     let mut second = spawn_trigger(&ws, &file);
     std::thread::sleep(Duration::from_secs(3));
-    interrupt(&mut second);
+    interrupt(&ws, &mut second);
 
     let all = fires(&ws, "tick/every-second");
     assert_each_slot_once(&all);

@@ -4,6 +4,7 @@ mod cmd;
 mod git;
 mod output;
 mod progress;
+mod signals;
 
 use std::process::ExitCode;
 

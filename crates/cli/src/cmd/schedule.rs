@@ -222,24 +222,30 @@ fn next(
 }
 
 fn run_trigger(paths: Vec<PathBuf>) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    // Before the start-up work: an interrupt while the catalog is opened
+    // stops the trigger as soon as it runs, instead of killing it.
+    let mut interrupts = {
+        let _runtime = runtime.enter();
+        crate::signals::Interrupts::install()?
+    };
     let ws = super::workspace()?;
     let services: pai_core::Services = Arc::new(pai_store::Store::open(&ws)?);
     let git: pai_trigger::GitDescribe = Arc::new(|p: &std::path::Path| crate::git::describe(p));
     // `services` owns a runtime of its own: keep a clone so that its last
     // drop happens here, outside the async context
     let trigger = pai_trigger::workspace_trigger(&ws, paths, Some(services.clone()), Some(git))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if interrupts.next().await {
                 eprintln!("stopping: cancelling the runs this trigger started");
                 let _ = stop_tx.send(true);
-                if tokio::signal::ctrl_c().await.is_ok() {
+                if interrupts.next().await {
                     std::process::exit(130);
                 }
             }
