@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 OUT.mkdir(parents=True, exist_ok=True)
 PARQUET = OUT / "lorenz_10m.parquet"
-BIN = ROOT / "target" / "release" / "pai-engine"
+BIN = Path(os.environ.get("PAI_BENCH_BIN") or ROOT / "target" / "dist" / "pai-engine")
 N = 10_000_000
 
 if not PARQUET.exists():

@@ -32,12 +32,13 @@ mkdir -p "$out"
 if [ ! -f "$out/rows.csv" ] || [ "$(($(wc -l <"$out/rows.csv") - 1))" != "$rows" ]; then
   "$venv/bin/python" bench/pmml_jpmml.py prepare "$out" "$rows"
 fi
-cargo build --release --quiet -p pai-pmml --example batch_throughput --example bench
-bin="${CARGO_TARGET_DIR:-target}/release/examples"
+source bench/profile.sh
+cargo build --profile "$profile" --quiet -p pai-pmml --example batch_throughput --example bench
+bin="$target/$profile/examples"
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 declare -A docs=(
-  [lr_scaled_breast_cancer]=../shared/fixtures/pmml/lr_scaled_breast_cancer.sklearn2pmml.pmml
+  [lr_scaled_breast_cancer]=tests/fixtures/pmml/lr_scaled_breast_cancer.sklearn2pmml.pmml
   [gbdt50_breast_cancer]="$out/gbdt50_breast_cancer.pmml"
 )
 for name in lr_scaled_breast_cancer gbdt50_breast_cancer; do

@@ -1,7 +1,7 @@
 """PMML batch-scoring peer for bench/pmml.sh: JPMML-Evaluator through its Python bridge.
 
     pmml_jpmml.py prepare OUT_DIR ROWS
-        Writes, from /work/shared/fixtures/datasets/breast_cancer.csv:
+        Writes, from data/breast_cancer.csv:
         - gbdt50_breast_cancer.pmml: sklearn2pmml export of a scikit-learn
           GradientBoostingClassifier(n_estimators=50, max_depth=3, random_state=0)
           fitted on all 569 rows and 30 features;
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy
 import pandas
 
-DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "datasets"
+DATASETS = Path(__file__).resolve().parent.parent / "data"
 
 
 def prepare(out_dir, rows):

@@ -8,8 +8,8 @@ sides, interleaved, so that a load on the machine hits both alike):
 - whole process: `pai-engine run` of a one-node pipeline vs
   `python -c "import pandas; pandas.read_csv(...)"`.
 
-The engine binary is `$CARGO_TARGET_DIR/release/pai-engine` (default
-`target/`); ROUNDS comes from `$ROUNDS` (default 5).
+The engine binary is `$PAI_BENCH_BIN` (set by bench/profile.sh; default
+`target/dist/pai-engine`); ROUNDS comes from `$ROUNDS` (default 5).
 """
 import atexit, json, os, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 OUT.mkdir(parents=True, exist_ok=True)
 CSV = OUT / "numeric_1m_x21.csv"
-BIN = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / "release" / "pai-engine"
+BIN = Path(os.environ.get("PAI_BENCH_BIN") or ROOT / "target" / "dist" / "pai-engine")
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
 
 if not CSV.exists():

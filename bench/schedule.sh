@@ -4,4 +4,5 @@
 # Usage: bash bench/schedule.sh [SCHEDULES] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -q -p pai-trigger --example trigger_bench -- "${1:-1000}" "${2:-60}"
+source bench/profile.sh
+cargo run --profile "$profile" -q -p pai-trigger --example trigger_bench -- "${1:-1000}" "${2:-60}"

@@ -19,10 +19,9 @@ if ! "$py" -c 'import fastapi, uvicorn' 2>/dev/null; then
   bench/.venv/bin/pip install --quiet 'fastapi>=0.110' 'uvicorn>=0.29'
 fi
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 2; }
-cargo build --release --quiet
-target="${CARGO_TARGET_DIR:-target}"
-case "$target" in /*) ;; *) target="$repo/$target" ;; esac
-bin="$target/release/pai-engine"
+source bench/profile.sh
+cargo build --profile "$profile" --quiet
+bin="$PAI_BENCH_BIN"
 duration="${DURATION:-10s}"
 echo "machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 

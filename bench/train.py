@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 OUT.mkdir(parents=True, exist_ok=True)
 DATA = OUT / "classification_1m.parquet"
-BIN = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release" / "pai-engine"
+BIN = Path(os.environ.get("PAI_BENCH_BIN") or ROOT / "target" / "dist" / "pai-engine")
 ROUNDS = int(os.environ.get("ROUNDS", "2"))
 
 X, y = make_classification(n_samples=1_000_000, n_features=20, random_state=0)

@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash bench/setup.sh
-cargo build --release --quiet
+source bench/profile.sh
+cargo build --profile "$profile" --quiet
 exec bench/.venv/bin/python bench/train.py

@@ -1,10 +1,10 @@
 """`pai-engine validate` of a generated 1,000-node manifest: whole process,
 best and median of 10 runs (target: under 200 ms)."""
-import statistics, subprocess, tempfile, time
+import os, statistics, subprocess, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / "target" / "release" / "pai-engine"
+BIN = Path(os.environ.get("PAI_BENCH_BIN") or ROOT / "target" / "dist" / "pai-engine")
 
 lines = ["apiVersion: pai-engine/v1", "kind: Pipeline", "metadata: { name: validate-bench }", "spec:", "  nodes:",
          "    - id: read", "      component: read_table", "      params: { path: data.csv }"]
