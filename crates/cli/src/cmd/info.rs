@@ -163,13 +163,7 @@ fn ports(v: &Value) -> String {
 
 /// The params of a component, read from the generated schema.
 fn params_of(schema: &Value, component: &str) -> Vec<Value> {
-    let Some(r) = schema
-        .pointer("/$defs/NodeDoc/oneOf")
-        .and_then(Value::as_array)
-        .and_then(|vs| vs.iter().find(|v| v["title"] == component))
-        .and_then(|v| v.pointer("/properties/params/$ref"))
-        .and_then(Value::as_str)
-    else {
+    let Some(r) = pai_manifest::params_ref(schema, component) else {
         return Vec::new();
     };
     let Some(def) = schema.pointer(r.trim_start_matches('#')) else {
