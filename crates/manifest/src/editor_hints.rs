@@ -9,7 +9,10 @@
 //!   (`default: 100`);
 //! - a number with a positive minimum and no default gets that minimum as an
 //!   `examples` entry, so that the inserted placeholder is a valid value
-//!   instead of `0`.
+//!   instead of `0`;
+//! - a string default that YAML would not read back when written plain
+//!   (`,`) gets a `defaultSnippets` entry with its quoted form, since the
+//!   server inserts defaults unquoted.
 
 use serde_json::{Map, Value, json};
 
@@ -23,6 +26,7 @@ pub fn apply(schema: &mut Value) {
                     if let Value::Object(p) = prop {
                         default_in_description(p);
                         minimum_as_example(p);
+                        quoted_default_snippet(p);
                     }
                 }
             }
@@ -97,6 +101,35 @@ fn minimum_as_example(prop: &mut Map<String, Value>) {
     }
 }
 
+/// `defaultSnippets: [{body: "\",\""}]` for a string default that plain
+/// YAML would read as something else (or not at all).
+fn quoted_default_snippet(prop: &mut Map<String, Value>) {
+    let Some(Value::String(default)) = prop.get("default") else {
+        return;
+    };
+    if prop.contains_key("defaultSnippets") || reads_back_plain(default) {
+        return;
+    }
+    // a JSON string is a YAML double-quoted scalar; the body is a snippet
+    let quoted = Value::String(default.clone()).to_string();
+    let body = quoted
+        .replace('\\', "\\\\")
+        .replace('$', "\\$")
+        .replace('}', "\\}");
+    prop.insert(
+        "defaultSnippets".into(),
+        json!([{ "label": quoted, "description": "the default", "body": body }]),
+    );
+}
+
+/// Whether `key: TEXT` reads back as the string `text`.
+fn reads_back_plain(text: &str) -> bool {
+    serde_yaml::from_str::<serde_yaml::Value>(&format!("key: {text}"))
+        .ok()
+        .and_then(|doc| doc.get("key").and_then(|v| v.as_str().map(|s| s == text)))
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +163,19 @@ mod tests {
         );
         assert_eq!(s["properties"]["cores"]["examples"], json!([1]));
         assert!(s["properties"]["seed"].get("examples").is_none());
+    }
+
+    #[test]
+    fn string_defaults_that_need_quotes_get_a_quoted_snippet() {
+        let mut s = json!({"properties": {
+            "delimiter": {"type": "string", "default": ","},
+            "label": {"type": "string", "default": "1"},
+            "col": {"type": "string", "default": "prediction_result"},
+        }});
+        apply(&mut s);
+        let p = &s["properties"];
+        assert_eq!(p["delimiter"]["defaultSnippets"][0]["body"], "\",\"");
+        assert_eq!(p["label"]["defaultSnippets"][0]["body"], "\"1\"");
+        assert!(p["col"].get("defaultSnippets").is_none());
     }
 }
