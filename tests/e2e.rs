@@ -8,6 +8,7 @@ mod common;
 
 mod eas;
 mod lorenz;
+mod lsp;
 mod ml;
 mod models;
 mod pipeline_model;

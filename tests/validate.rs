@@ -184,7 +184,7 @@ fn committed_schema_is_current() {
     );
     // one variant per component, each with its params' descriptions
     let variants = generated
-        .pointer("/$defs/NodeDoc/oneOf")
+        .pointer("/$defs/NodeDoc/allOf")
         .and_then(|v| v.as_array())
         .unwrap();
     let names: Vec<&str> = variants
@@ -309,4 +309,36 @@ fn a_closed_output_pipe_ends_the_command_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The `validate` output the README's Validation section shows.
+fn readme_validate_example() -> String {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = "$ pai-engine validate pipelines/invalid/bad.yaml\n";
+    let at = readme
+        .find(start)
+        .expect("the README shows `validate` on bad.yaml")
+        + start.len();
+    let len = readme[at..].find("```").unwrap();
+    readme[at..at + len].to_string()
+}
+
+#[test]
+fn the_invalid_example_prints_what_the_readme_shows() {
+    let out = Ws::new()
+        .cmd(&["validate", "pipelines/invalid/bad.yaml"])
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let printed = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        printed.lines().collect::<Vec<_>>(),
+        [
+            "error: pipelines/invalid/bad.yaml:21:9: node `split`: unknown parameter `sed` of `split`; did you mean `seed`? (allowed: fraction, seed)",
+            "error: pipelines/invalid/bad.yaml:25:15: node `save`: input `data` refers to `split.outptu`, but `split` (`split`) has no output port `outptu`; did you mean `output1`? (allowed: output1, output2)",
+            "2 errors found",
+        ]
+    );
+    assert_eq!(printed, readme_validate_example());
 }

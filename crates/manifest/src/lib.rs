@@ -6,6 +6,7 @@
 
 mod dag;
 mod diagnostic;
+mod editor_hints;
 mod model;
 mod pipeline;
 mod positions;
@@ -22,6 +23,6 @@ pub use schedules::{
     Catchup, ConcurrencyPolicy, CronSpec, Schedule, ScheduleDoc, ScheduleRetries,
     ScheduledPipeline, parse_cron, parse_timezone,
 };
-pub use schema::{SCHEMA_ID, manifest_schema};
+pub use schema::{SCHEMA_ID, manifest_schema, params_ref};
 pub use validate::{load, load_scheduled, validate_scheduled, validate_str};
 pub use vars::{Vars, now_vars, slot_vars, substitute};

@@ -59,7 +59,7 @@ pub struct Metadata {
 pub struct Spec {
     /// How many nodes may run at once (default: the number of CPU cores).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 1024))]
+    #[schemars(range(min = 1, max = 1024), example = 4)]
     pub parallelism: Option<u32>,
     /// The nodes of the pipeline's DAG.
     #[schemars(length(min = 1))]
@@ -93,7 +93,7 @@ pub struct NodeDoc {
     pub retry: Option<Retry>,
     /// Cancel an attempt that runs longer than this many seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
+    #[schemars(range(min = 1), example = 600)]
     pub timeout_seconds: Option<u64>,
 }
 

@@ -40,26 +40,14 @@ fn validators() -> &'static Validators {
         let envelope = compile(&envelope_schema(&full));
         let mut params = HashMap::new();
         let mut param_names = HashMap::new();
-        let variants = full
-            .pointer("/$defs/NodeDoc/oneOf")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
         for info in pai_components::all() {
-            let reference = variants
-                .iter()
-                .find(|v| v["title"] == info.name)
-                .and_then(|v| v.pointer("/properties/params"))
-                .cloned()
-                .unwrap_or(Value::Bool(true));
+            let reference = crate::schema::params_ref(&full, info.name);
             let schema = serde_json::json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$ref": reference.get("$ref").cloned().unwrap_or(Value::Null),
+                "$ref": reference.map_or(Value::Null, |r| Value::String(r.to_string())),
                 "$defs": defs,
             });
             let target = reference
-                .get("$ref")
-                .and_then(Value::as_str)
                 .and_then(|r| full.pointer(r.trim_start_matches('#')))
                 .cloned()
                 .unwrap_or(Value::Null);
@@ -886,7 +874,8 @@ fn schema_message(raw: &str, kind: &ValidationErrorKind) -> String {
                 .as_array()
                 .map(|a| a.iter().map(|v| v.to_string()).collect())
                 .unwrap_or_default();
-            format!("value is not allowed (allowed: {})", allowed.join(", "))
+            let value = raw.split(" is not one of").next().unwrap_or("value");
+            not_allowed(value, &allowed)
         }
         ValidationErrorKind::Constant { expected_value } => {
             format!("value must be {expected_value}")
@@ -907,16 +896,7 @@ fn schema_message(raw: &str, kind: &ValidationErrorKind) -> String {
                 })
                 .collect();
             let value = raw.split(" is not valid").next().unwrap_or("value");
-            let hint = suggest(
-                value.trim_matches('"'),
-                allowed.iter().map(|a| a.trim_matches('"')),
-            )
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
-            format!(
-                "{value} is not allowed{hint} (allowed: {})",
-                allowed.join(", ")
-            )
+            not_allowed(value, &allowed)
         }
         ValidationErrorKind::Pattern { pattern } => format!("value does not match `{pattern}`"),
         ValidationErrorKind::Type { .. } => raw
@@ -928,4 +908,19 @@ fn schema_message(raw: &str, kind: &ValidationErrorKind) -> String {
                 .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
         }
     }
+}
+
+/// `VALUE is not allowed; did you mean `X`? (allowed: …)`; `value` and
+/// `allowed` are JSON texts.
+fn not_allowed(value: &str, allowed: &[String]) -> String {
+    let hint = suggest(
+        value.trim_matches('"'),
+        allowed.iter().map(|a| a.trim_matches('"')),
+    )
+    .map(|s| format!("; did you mean `{s}`?"))
+    .unwrap_or_default();
+    format!(
+        "{value} is not allowed{hint} (allowed: {})",
+        allowed.join(", ")
+    )
 }

@@ -163,13 +163,7 @@ fn ports(v: &Value) -> String {
 
 /// The params of a component, read from the generated schema.
 fn params_of(schema: &Value, component: &str) -> Vec<Value> {
-    let Some(r) = schema
-        .pointer("/$defs/NodeDoc/oneOf")
-        .and_then(Value::as_array)
-        .and_then(|vs| vs.iter().find(|v| v["title"] == component))
-        .and_then(|v| v.pointer("/properties/params/$ref"))
-        .and_then(Value::as_str)
-    else {
+    let Some(r) = pai_manifest::params_ref(schema, component) else {
         return Vec::new();
     };
     let Some(def) = schema.pointer(r.trim_start_matches('#')) else {
@@ -189,7 +183,7 @@ fn params_of(schema: &Value, component: &str) -> Vec<Value> {
                         "name": name,
                         "type": type_of(schema, p),
                         "required": required.contains(&name.as_str()),
-                        "description": p.get("description").cloned().unwrap_or(Value::Null),
+                        "description": description_of(p),
                     });
                     if let Some(d) = p.get("default") {
                         o["default"] = d.clone();
@@ -199,6 +193,19 @@ fn params_of(schema: &Value, component: &str) -> Vec<Value> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A param's description without the `(default: …)` the schema adds for
+/// editors: the listing has a column for the default.
+fn description_of(p: &Value) -> Value {
+    let Some(d) = p.get("description").and_then(Value::as_str) else {
+        return Value::Null;
+    };
+    let plain = match d.rsplit_once(" (default: ") {
+        Some((head, tail)) if p.get("default").is_some() && tail.ends_with(')') => head,
+        _ => d,
+    };
+    Value::String(plain.to_string())
 }
 
 fn type_of(schema: &Value, p: &Value) -> String {
