@@ -192,10 +192,10 @@ fn a_killed_run_is_abandoned_and_resume_completes_it() {
         let runs: serde_json::Value =
             serde_json::from_slice(&ws.run(&["runs", "list", "--format", "json"]).stdout)
                 .unwrap_or_default();
-        if let Some(id) = runs.get(0).and_then(|r| r["id"].as_str()) {
-            if Ws::node(&ws.show(id), "wait")["state"] == "running" {
-                break id.to_string();
-            }
+        if let Some(id) = runs.get(0).and_then(|r| r["id"].as_str())
+            && Ws::node(&ws.show(id), "wait")["state"] == "running"
+        {
+            break id.to_string();
         }
         std::thread::sleep(Duration::from_millis(50));
     };

@@ -19,7 +19,9 @@ use crate::summary::{self, plural};
 pub struct Args {
     /// The manifest to run (optional with `--resume`: the resumed run's manifest).
     file: Option<PathBuf>,
-    /// Resume a run: re-execute only the nodes that did not succeed, reusing the outputs of those that did.
+    /// Resume a run (its id, a unique prefix, `latest` or `PIPELINE@latest`):
+    /// re-execute only the nodes that did not succeed, reusing the outputs of
+    /// those that did.
     #[arg(long, value_name = "RUN_ID")]
     resume: Option<String>,
     /// Stop everything at the first failed node.
@@ -104,13 +106,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcome = runtime.block_on(async {
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
         let (abort_catalog, abort_id) = (catalog.clone(), run_id.clone());
+        // one listener for both Ctrl-Cs, registered before the run starts,
+        // so that a second one arriving at any moment is not lost
+        let mut interrupts = Interrupts::listen()?;
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if interrupts.next().await {
                 eprintln!(
                     "\ncancelling: waiting for running nodes to stop (Ctrl-C again to abort)"
                 );
                 let _ = cancel_tx.send(true);
-                if tokio::signal::ctrl_c().await.is_ok() {
+                if interrupts.next().await {
                     abort(abort_catalog.as_ref(), &abort_id);
                 }
             }
@@ -118,6 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         scheduler
             .run_with_id(run_id, pipeline.clone(), project, opts, cancel_rx)
             .await
+            .map_err(anyhow::Error::from)
     })?;
     if let Some(p) = &progress {
         p.finish();
@@ -158,6 +164,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         RunState::Cancelled => ExitCode::from(130),
         RunState::Failed | RunState::Running | RunState::Abandoned => ExitCode::from(1),
     })
+}
+
+/// Ctrl-C (SIGINT) as a stream: a signal that arrives while nobody waits
+/// is kept for the next wait.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupts {
+    /// Starts listening; inside the async runtime.
+    fn listen() -> anyhow::Result<Self> {
+        Ok(Interrupts {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                .context("cannot listen for Ctrl-C")?,
+        })
+    }
+
+    /// The next Ctrl-C; `false` when no more can come.
+    async fn next(&mut self) -> bool {
+        #[cfg(unix)]
+        return self.signal.recv().await.is_some();
+        #[cfg(not(unix))]
+        return tokio::signal::ctrl_c().await.is_ok();
+    }
 }
 
 /// A second Ctrl-C: records the run `abandoned` (its nodes may still be

@@ -56,8 +56,13 @@ pub fn print_compact(run: &RunRecord, nodes: &[NodeRecord]) {
     println!("\n(`--full` shows every output, metric and error)");
 }
 
-/// The run's wall time, from its recorded start and end.
+/// The run's wall time, from its recorded start and end (unknown for an
+/// abandoned run).
 fn took(run: &RunRecord) -> Option<String> {
+    if run.state == pai_core::RunState::Abandoned {
+        // it ended when it was found abandoned, not when its process died
+        return None;
+    }
     let start = chrono::DateTime::parse_from_rfc3339(&run.started_at).ok()?;
     let end = chrono::DateTime::parse_from_rfc3339(run.ended_at.as_deref()?).ok()?;
     let ms = (end - start).num_milliseconds();
