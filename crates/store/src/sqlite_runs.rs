@@ -82,31 +82,43 @@ pub(crate) fn resolve(
 }
 
 /// Marks the `running` runs whose owner is gone `abandoned`; their ids.
+/// The candidates are read first, without a lock, so that the common case
+/// (nothing abandoned) writes nothing; each is then marked in one
+/// transaction, only if it is still `running`.
 pub(crate) fn reap(conn: &mut Connection) -> rusqlite::Result<Vec<String>> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let running = {
-        let mut stmt = tx.prepare(&format!(
+    let gone: Vec<(String, String)> = {
+        let mut stmt = conn.prepare(&format!(
             "SELECT {RUN_COLS} FROM runs WHERE state = 'running' AND owner_pid IS NOT NULL"
         ))?;
         stmt.query_map([], run_from_row)?
             .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .filter_map(|run| {
+                let owner = run.owner.filter(|o| o.is_gone())?;
+                Some((
+                    run.id,
+                    format!("abandoned: the process that ran it ({owner}) is gone"),
+                ))
+            })
+            .collect()
     };
+    if gone.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut reaped = Vec::new();
-    for run in running {
-        let Some(owner) = run.owner.filter(|o| o.is_gone()) else {
-            continue;
-        };
-        let reason = format!("abandoned: the process that ran it ({owner}) is gone");
-        abandon(&tx, &run.id, &reason)?;
-        reaped.push(run.id);
+    for (id, reason) in gone {
+        if abandon(&tx, &id, &reason)? {
+            reaped.push(id);
+        }
     }
     tx.commit()?;
     Ok(reaped)
 }
 
 /// Marks run `run_id` and its unfinished nodes `abandoned`, inside `tx`;
-/// a run that already ended is left as it is.
-pub(crate) fn abandon(tx: &Transaction<'_>, run_id: &str, reason: &str) -> rusqlite::Result<()> {
+/// a run that already ended is left as it is. Whether it was marked.
+pub(crate) fn abandon(tx: &Transaction<'_>, run_id: &str, reason: &str) -> rusqlite::Result<bool> {
     let now = now_rfc3339();
     let changed = tx.execute(
         "UPDATE runs SET state = 'abandoned', ended_at = ?2, error = ?3 WHERE id = ?1 AND state = 'running'",
@@ -118,5 +130,5 @@ pub(crate) fn abandon(tx: &Transaction<'_>, run_id: &str, reason: &str) -> rusql
             params![run_id, now],
         )?;
     }
-    Ok(())
+    Ok(changed > 0)
 }
