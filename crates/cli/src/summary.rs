@@ -57,8 +57,8 @@ fn number(v: &Value) -> Option<String> {
 }
 
 /// Where a node's results are: files it wrote (`path` in its metrics),
-/// objects it exported (`exported`), and, when it is a final node, its
-/// outputs.
+/// objects it exported (`exported`), rendered files (plots) it output,
+/// and, when it is a final node, all its outputs.
 pub fn results(node: &NodeRecord, is_final: bool) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(m) = node.metrics.as_ref().and_then(Value::as_object) {
@@ -69,12 +69,15 @@ pub fn results(node: &NodeRecord, is_final: bool) -> Vec<String> {
             out.extend(list.iter().filter_map(Value::as_str).map(str::to_string));
         }
     }
-    if is_final {
-        out.extend(node.outputs.iter().map(|a| match a.kind.to_string() {
-            kind if kind == a.port => format!("{}: {}", a.port, a.path.display()),
-            kind => format!("{} ({kind}): {}", a.port, a.path.display()),
-        }));
-    }
+    out.extend(
+        node.outputs
+            .iter()
+            .filter(|a| is_final || a.kind == pai_core::PortType::File)
+            .map(|a| match a.kind.to_string() {
+                kind if kind == a.port => format!("{}: {}", a.port, a.path.display()),
+                kind => format!("{} ({kind}): {}", a.port, a.path.display()),
+            }),
+    );
     out
 }
 
