@@ -81,16 +81,27 @@ pub fn results(node: &NodeRecord, is_final: bool) -> Vec<String> {
     out
 }
 
-/// The summary lines of a run's nodes: `metrics:` and `results:`
-/// sections (empty when there is nothing to show). `is_final` tells the
-/// final nodes (no downstream node) by id.
+/// The summary lines of a run's nodes: the `metrics:` section, then the
+/// `results:` one (see [`result_lines`]).
 pub fn lines(nodes: &[NodeRecord], is_final: &dyn Fn(&str) -> bool) -> Vec<String> {
-    let width = nodes
+    let mut out = metric_lines(nodes);
+    out.extend(result_lines(nodes, is_final));
+    out
+}
+
+/// The width of the node column.
+fn width(nodes: &[NodeRecord]) -> usize {
+    nodes
         .iter()
         .map(|n| n.node_id.chars().count())
         .max()
-        .unwrap_or(0);
-    let mut out = Vec::new();
+        .unwrap_or(0)
+}
+
+/// `metrics:` and one line per node with headline metrics; empty when no
+/// node reported any.
+pub fn metric_lines(nodes: &[NodeRecord]) -> Vec<String> {
+    let width = width(nodes);
     let metrics: Vec<String> = nodes
         .iter()
         .filter_map(|n| {
@@ -101,10 +112,19 @@ pub fn lines(nodes: &[NodeRecord], is_final: &dyn Fn(&str) -> bool) -> Vec<Strin
             ))
         })
         .collect();
-    if !metrics.is_empty() {
-        out.push("metrics:".to_string());
-        out.extend(metrics);
+    if metrics.is_empty() {
+        return metrics;
     }
+    std::iter::once("metrics:".to_string())
+        .chain(metrics)
+        .collect()
+}
+
+/// `results:` and one line per result of a succeeded node (at most
+/// [`MAX_RESULTS`], then a count of the rest); empty when there is none.
+/// `is_final` tells the final nodes (no downstream node) by id.
+pub fn result_lines(nodes: &[NodeRecord], is_final: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let width = width(nodes);
     let results: Vec<String> = nodes
         .iter()
         .filter(|n| n.state == pai_core::NodeState::Succeeded)
@@ -114,16 +134,17 @@ pub fn lines(nodes: &[NodeRecord], is_final: &dyn Fn(&str) -> bool) -> Vec<Strin
                 .map(move |r| format!("  {:<width$}  {r}", n.node_id))
         })
         .collect();
-    if !results.is_empty() {
-        out.push("results:".to_string());
-        let more = results.len().saturating_sub(MAX_RESULTS);
-        out.extend(results.into_iter().take(MAX_RESULTS));
-        if more > 0 {
-            out.push(format!(
-                "  … and {}",
-                plural(more, "more result", "more results")
-            ));
-        }
+    if results.is_empty() {
+        return results;
+    }
+    let more = results.len().saturating_sub(MAX_RESULTS);
+    let mut out = vec!["results:".to_string()];
+    out.extend(results.into_iter().take(MAX_RESULTS));
+    if more > 0 {
+        out.push(format!(
+            "  … and {}",
+            plural(more, "more result", "more results")
+        ));
     }
     out
 }

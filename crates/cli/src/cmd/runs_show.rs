@@ -43,10 +43,7 @@ pub fn print_compact(run: &RunRecord, nodes: &[NodeRecord]) {
     print_table(&["NODE", "STATE", "DURATION", "METRICS"], &rows);
     let finals = final_nodes(run, nodes);
     let is_final = |id: &str| finals.as_ref().is_none_or(|f| f.iter().any(|n| n == id));
-    let lines: Vec<String> = summary::lines(nodes, &is_final)
-        .into_iter()
-        .skip_while(|l| l != "results:")
-        .collect();
+    let lines = summary::result_lines(nodes, &is_final);
     if !lines.is_empty() {
         println!();
         for l in lines {
