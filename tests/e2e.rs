@@ -14,6 +14,7 @@ mod models;
 mod pipeline_model;
 mod pmml;
 mod run;
+mod runs;
 mod schedule;
 mod schedule_serve;
 mod serve;

@@ -383,7 +383,9 @@ fn runs_list_show_and_logs() {
     assert!(list.lines().nth(1).unwrap().starts_with(&id), "{list}");
     let show = stdout(&ws.run(&["runs", "show", &id[..18]]));
     assert!(show.contains("state:     succeeded"), "{show}");
-    assert!(show.contains("\"rows\": 150"), "{show}");
+    let full = stdout(&ws.run(&["runs", "show", &id[..18], "--full"]));
+    assert!(full.contains("state:     succeeded"), "{full}");
+    assert!(full.contains("\"rows\": 150"), "{full}");
     let logs = stdout(&ws.run(&["runs", "logs", &id, "read"]));
     assert!(logs.contains("read: read 150 rows x 5 columns"), "{logs}");
     assert!(!logs.contains("save:"));

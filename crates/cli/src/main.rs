@@ -5,6 +5,7 @@ mod git;
 mod output;
 mod progress;
 mod signals;
+mod summary;
 
 use std::process::ExitCode;
 
@@ -59,7 +60,7 @@ enum Command {
 
 fn main() -> ExitCode {
     quiet_on_broken_pipe();
-    let cli = Cli::parse();
+    let cli = parse_cli();
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Validate(a) => cmd::validate::run(&a),
@@ -86,6 +87,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether stderr may carry colours: it is a terminal and `NO_COLOR` is
+/// unset (or empty), as <https://no-color.org> asks.
+pub fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Parses the command line; help and errors are coloured only when
+/// [`colour_on_stderr`] allows.
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let colour = if colour_on_stderr() {
+        clap::ColorChoice::Auto
+    } else {
+        clap::ColorChoice::Never
+    };
+    let matches = Cli::command().color(colour).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",
@@ -97,6 +118,7 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour_on_stderr())
         .with_target(false)
         .init();
 }

@@ -25,9 +25,11 @@ impl Progress {
             ProgressDrawTarget::stderr(),
         );
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} nodes  {msg}",
-            )
+            ProgressStyle::with_template(if pipeline.nodes.len() == 1 {
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} node  {msg}"
+            } else {
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} nodes  {msg}"
+            })
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.enable_steady_tick(Duration::from_millis(120));

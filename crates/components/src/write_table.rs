@@ -45,6 +45,8 @@ impl Component for WriteTable {
         let batch = input_table(ctx, "data")?;
         ctx.check_cancelled()?;
         write_table(&batch, &path, format, self.overwrite)?;
+        // recorded as a full path, so that it reads the same from anywhere
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
         ctx.log(
             "info",
             format!("wrote {} rows to `{}`", batch.num_rows(), path.display()),

@@ -20,6 +20,8 @@ pub enum NodeState {
     UpstreamFailed,
     /// Stopped by a cancel.
     Cancelled,
+    /// Left `pending` or `running` by a process that is gone.
+    Abandoned,
 }
 
 impl NodeState {
@@ -33,6 +35,7 @@ impl NodeState {
             NodeState::Skipped => "skipped",
             NodeState::UpstreamFailed => "upstream_failed",
             NodeState::Cancelled => "cancelled",
+            NodeState::Abandoned => "abandoned",
         }
     }
 
@@ -46,6 +49,7 @@ impl NodeState {
             "skipped" => NodeState::Skipped,
             "upstream_failed" => NodeState::UpstreamFailed,
             "cancelled" => NodeState::Cancelled,
+            "abandoned" => NodeState::Abandoned,
             _ => return None,
         })
     }
@@ -74,6 +78,9 @@ pub enum RunState {
     Failed,
     /// The run was cancelled.
     Cancelled,
+    /// The process that ran it is gone (killed, or aborted by a second
+    /// Ctrl-C) and it can never finish; `--resume` continues it.
+    Abandoned,
 }
 
 impl RunState {
@@ -84,6 +91,7 @@ impl RunState {
             RunState::Succeeded => "succeeded",
             RunState::Failed => "failed",
             RunState::Cancelled => "cancelled",
+            RunState::Abandoned => "abandoned",
         }
     }
 
@@ -94,6 +102,7 @@ impl RunState {
             "succeeded" => RunState::Succeeded,
             "failed" => RunState::Failed,
             "cancelled" => RunState::Cancelled,
+            "abandoned" => RunState::Abandoned,
             _ => return None,
         })
     }

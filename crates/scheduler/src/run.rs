@@ -184,6 +184,7 @@ impl Scheduler {
             ended_at: None,
             error: None,
             resumed_from: opts.resume_from.clone(),
+            owner: Some(pai_store::RunOwner::current()),
         };
         self.catalog.create_run(&run, &records)?;
         let run_dir = self.artifacts_root.join(&run_id);
@@ -552,8 +553,10 @@ impl NodeJob {
                 ctx.clone(),
             );
             let attempt_flag = ctx.cancel.clone();
-            let mut handle =
-                tokio::task::spawn_blocking(move || exec.execute(&pipeline.nodes[index], &ctx2));
+            let mut handle = tokio::task::spawn_blocking(move || {
+                pai_core::failpoint("node:running");
+                exec.execute(&pipeline.nodes[index], &ctx2)
+            });
             let deadline = node.timeout.map(|t| tokio::time::Instant::now() + t);
             let mut timed_out = false;
             // Wait for the attempt, relaying a run cancel or a timeout to the
@@ -618,8 +621,10 @@ impl NodeJob {
                 }
                 Err(error) => {
                     let cancelled = self.flag.is_cancelled();
-                    tracing::warn!(node = %node.id, attempt, error = %error, "attempt failed");
                     if cancelled || attempt > node.retry.limit {
+                        // the last attempt's error is the node's, which the
+                        // caller reports once
+                        tracing::debug!(node = %node.id, attempt, error = %error, "attempt failed");
                         return Attempted {
                             node: self.index,
                             state: if cancelled {
@@ -639,6 +644,7 @@ impl NodeJob {
                         .retry
                         .backoff
                         .saturating_mul(1 << (attempt - 1).min(16));
+                    tracing::warn!(node = %node.id, attempt, error = %error, "attempt failed; retrying in {wait:?}");
                     tokio::select! {
                         () = tokio::time::sleep(wait) => {}
                         () = self.flag.wait() => {

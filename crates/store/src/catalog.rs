@@ -34,6 +34,9 @@ pub struct RunRecord {
     pub error: Option<String>,
     /// The run this one resumed.
     pub resumed_from: Option<String>,
+    /// The process that runs (or ran) it; `None` for runs recorded before
+    /// owners were.
+    pub owner: Option<crate::RunOwner>,
 }
 
 /// One node of a run.
@@ -111,8 +114,15 @@ pub trait Catalog: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The most recent runs, newest first.
     fn list_runs(&self, limit: usize) -> Result<Vec<RunRecord>, StoreError>;
-    /// A run by id or unique id prefix.
+    /// A run by id, unique id prefix, `latest` (the newest run) or
+    /// `PIPELINE@latest` (the newest run of a pipeline).
     fn get_run(&self, id: &str) -> Result<RunRecord, StoreError>;
+    /// Marks every `running` run whose owner is gone `abandoned`, with its
+    /// `pending` and `running` nodes, in one transaction; returns their ids.
+    fn reap_abandoned(&self) -> Result<Vec<String>, StoreError>;
+    /// Marks run `run_id` `abandoned` now, with its unfinished nodes (the
+    /// owner aborting, as on a second Ctrl-C).
+    fn abandon_run(&self, run_id: &str, reason: &str) -> Result<(), StoreError>;
     /// The nodes of a run, in the manifest's order.
     fn node_runs(&self, run_id: &str) -> Result<Vec<NodeRecord>, StoreError>;
     /// The log lines of a run, optionally of one node: `(node, line)`.

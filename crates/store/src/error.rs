@@ -45,11 +45,15 @@ pub enum StoreError {
     #[error("no run `{0}` in the catalog; `pai-engine runs list` shows the runs")]
     UnknownRun(String),
     /// A run id prefix that matches several runs.
-    #[error("run id prefix `{prefix}` is ambiguous: it matches {matches}")]
+    #[error(
+        "run id prefix `{prefix}` is ambiguous: it matches {count} runs ({matches}); give more of the id"
+    )]
     AmbiguousRun {
         /// What was given.
         prefix: String,
-        /// The matching ids, comma-separated.
+        /// How many runs match.
+        count: usize,
+        /// A few of the matching ids, comma-separated.
         matches: String,
     },
     /// A bucket requires a role and none was given.

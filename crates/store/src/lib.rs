@@ -18,11 +18,13 @@ mod models;
 mod money;
 mod oss;
 mod oss_uri;
+mod owner;
 mod roles;
 mod schedules;
 mod services;
 mod sqlite;
 mod sqlite_models;
+mod sqlite_runs;
 mod sqlite_schedules;
 mod sqlite_services;
 mod sqlite_usage;
@@ -43,6 +45,7 @@ pub use models::{ModelFile, ModelRef, ModelStore};
 pub use money::Money;
 pub use oss::{ObjectEntry, Oss};
 pub use oss_uri::{OssUri, check_bucket, check_key};
+pub use owner::{RunOwner, host_name};
 pub use roles::{Access, authorize};
 pub use schedules::{
     ClaimOutcome, FireRecord, FireUpdate, NewFire, RegisterSchedule, ScheduleCatalog, ScheduleRow,

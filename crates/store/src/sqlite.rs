@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use pai_core::{Artifact, LogLine, NodeState, RunState};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use crate::{Catalog, NodeRecord, RunRecord, StoreError};
 
@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_usage.sql"),
     include_str!("migrations/0004_services.sql"),
     include_str!("migrations/0005_schedules.sql"),
+    include_str!("migrations/0006_run_owner.sql"),
 ];
 
 /// A catalog in one SQLite file.
@@ -78,11 +79,22 @@ impl SqliteCatalog {
     }
 }
 
-const RUN_COLS: &str = "id, kind, pipeline, project, manifest_path, manifest_sha256, git_commit, git_dirty, state, started_at, ended_at, error, resumed_from";
+pub(crate) const RUN_COLS: &str = "id, kind, pipeline, project, manifest_path, manifest_sha256, git_commit, git_dirty, state, started_at, ended_at, error, resumed_from, owner_host, owner_pid, owner_started";
 const NODE_COLS: &str = "run_id, node_id, component, state, attempts, started_at, ended_at, duration_ms, error, outputs, metrics, reused_from";
 
-fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+pub(crate) fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
     let state: String = r.get(8)?;
+    let owner = match (
+        r.get::<_, Option<String>>(13)?,
+        r.get::<_, Option<i64>>(14)?,
+    ) {
+        (Some(host), Some(pid)) => Some(crate::RunOwner {
+            host,
+            pid: u32::try_from(pid).unwrap_or(0),
+            started: r.get::<_, Option<String>>(15)?.unwrap_or_default(),
+        }),
+        _ => None,
+    };
     Ok(RunRecord {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -97,6 +109,7 @@ fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
         ended_at: r.get(10)?,
         error: r.get(11)?,
         resumed_from: r.get(12)?,
+        owner,
     })
 }
 
@@ -164,7 +177,7 @@ impl Catalog for SqliteCatalog {
         self.with(|conn| {
             let tx = conn.transaction()?;
             tx.execute(
-                &format!("INSERT INTO runs ({RUN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
+                &format!("INSERT INTO runs ({RUN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"),
                 params![
                     run.id,
                     run.kind,
@@ -178,7 +191,10 @@ impl Catalog for SqliteCatalog {
                     run.started_at,
                     run.ended_at,
                     run.error,
-                    run.resumed_from
+                    run.resumed_from,
+                    run.owner.as_ref().map(|o| o.host.as_str()),
+                    run.owner.as_ref().map(|o| i64::from(o.pid)),
+                    run.owner.as_ref().map(|o| o.started.as_str())
                 ],
             )?;
             for (i, n) in nodes.iter().enumerate() {
@@ -253,40 +269,19 @@ impl Catalog for SqliteCatalog {
     }
 
     fn get_run(&self, id: &str) -> Result<RunRecord, StoreError> {
-        let exact = self.with(|conn| {
-            conn.query_row(
-                &format!("SELECT {RUN_COLS} FROM runs WHERE id = ?1"),
-                [id],
-                run_from_row,
-            )
-            .optional()
-        })?;
-        if let Some(run) = exact {
-            return Ok(run);
-        }
-        let pattern = format!("{}%", id.replace(['%', '_'], ""));
-        let matches = self.with(|conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {RUN_COLS} FROM runs WHERE id LIKE ?1 LIMIT 5"
-            ))?;
-            stmt.query_map([pattern], run_from_row)?
-                .collect::<Result<Vec<_>, _>>()
-        })?;
-        match matches.len() {
-            0 => Err(StoreError::UnknownRun(id.to_string())),
-            1 => Ok(matches
-                .into_iter()
-                .next()
-                .ok_or_else(|| StoreError::UnknownRun(id.to_string()))?),
-            _ => Err(StoreError::AmbiguousRun {
-                prefix: id.to_string(),
-                matches: matches
-                    .iter()
-                    .map(|r| r.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
-        }
+        self.with(|conn| crate::sqlite_runs::resolve(conn, id))?
+    }
+
+    fn reap_abandoned(&self) -> Result<Vec<String>, StoreError> {
+        self.with(crate::sqlite_runs::reap)
+    }
+
+    fn abandon_run(&self, run_id: &str, reason: &str) -> Result<(), StoreError> {
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            crate::sqlite_runs::abandon(&tx, run_id, reason)?;
+            tx.commit()
+        })
     }
 
     fn node_runs(&self, run_id: &str) -> Result<Vec<NodeRecord>, StoreError> {
@@ -337,6 +332,7 @@ mod tests {
             ended_at: None,
             error: None,
             resumed_from: None,
+            owner: None,
         }
     }
 
@@ -400,5 +396,79 @@ mod tests {
         drop(cat);
         let cat = SqliteCatalog::open(&dir.path().join("c.db")).unwrap();
         assert_eq!(cat.list_runs(5).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn latest_and_pipeline_latest_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = SqliteCatalog::open(&dir.path().join("c.db")).unwrap();
+        assert!(matches!(
+            cat.get_run("latest"),
+            Err(StoreError::UnknownRun(_))
+        ));
+        cat.create_run(&run("r1", "2026-01-01T00:00:00Z"), &[])
+            .unwrap();
+        let mut other = run("r2", "2026-01-02T00:00:00Z");
+        other.pipeline = "q".into();
+        cat.create_run(&other, &[]).unwrap();
+        assert_eq!(cat.get_run("latest").unwrap().id, "r2");
+        assert_eq!(cat.get_run("p@latest").unwrap().id, "r1");
+        assert!(matches!(
+            cat.get_run("z@latest"),
+            Err(StoreError::UnknownRun(_))
+        ));
+        let err = cat.get_run("r").unwrap_err().to_string();
+        assert!(err.contains("matches 2 runs"), "{err}");
+        // `%` and `_` are not wildcards
+        assert!(matches!(cat.get_run("%"), Err(StoreError::UnknownRun(_))));
+    }
+
+    #[test]
+    fn runs_of_gone_processes_are_abandoned_with_their_unfinished_nodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let cat = SqliteCatalog::open(&dir.path().join("c.db")).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        let me = crate::RunOwner::current();
+        let mut gone = run("gone", "1");
+        gone.owner = Some(crate::RunOwner { pid, ..me.clone() });
+        let mut done = NodeRecord::pending("gone", "a", "delay");
+        done.state = NodeState::Succeeded;
+        let mut busy = NodeRecord::pending("gone", "b", "delay");
+        busy.state = NodeState::Running;
+        let waiting = NodeRecord::pending("gone", "c", "delay");
+        cat.create_run(&gone, &[done, busy, waiting]).unwrap();
+        let mut alive = run("alive", "2");
+        alive.owner = Some(me);
+        cat.create_run(&alive, &[]).unwrap();
+        cat.create_run(&run("legacy", "3"), &[]).unwrap();
+        if !std::path::Path::new("/proc/self/stat").exists() {
+            return;
+        }
+        assert_eq!(cat.reap_abandoned().unwrap(), ["gone"]);
+        let r = cat.get_run("gone").unwrap();
+        assert_eq!(r.state, RunState::Abandoned);
+        assert!(r.ended_at.is_some());
+        assert!(r.error.unwrap().contains(&format!("pid {pid}")));
+        let states: Vec<NodeState> = cat
+            .node_runs("gone")
+            .unwrap()
+            .iter()
+            .map(|n| n.state)
+            .collect();
+        assert_eq!(
+            states,
+            [
+                NodeState::Succeeded,
+                NodeState::Abandoned,
+                NodeState::Abandoned
+            ]
+        );
+        assert_eq!(cat.get_run("alive").unwrap().state, RunState::Running);
+        assert_eq!(cat.get_run("legacy").unwrap().state, RunState::Running);
+        assert!(cat.reap_abandoned().unwrap().is_empty());
+        cat.abandon_run("alive", "aborted").unwrap();
+        assert_eq!(cat.get_run("alive").unwrap().state, RunState::Abandoned);
     }
 }

@@ -115,7 +115,7 @@ impl Launcher for PipelineLauncher {
                 Ok(outcome) => match outcome.state {
                     RunState::Succeeded => RunResult::Succeeded,
                     RunState::Cancelled => RunResult::Cancelled,
-                    RunState::Failed | RunState::Running => {
+                    RunState::Failed | RunState::Running | RunState::Abandoned => {
                         let failed: Vec<String> = outcome
                             .nodes
                             .iter()

@@ -41,9 +41,9 @@ pub fn print_plan(
         ]);
     }
     println!(
-        "plan of `{}` in project `{project}`: {} nodes",
+        "plan of `{}` in project `{project}`: {}",
         pipeline.name,
-        pipeline.nodes.len()
+        crate::summary::plural(pipeline.nodes.len(), "node", "nodes")
     );
     print_table(&["STEP", "NODE", "COMPONENT", "ACTION", "BILLABLE"], &rows);
     let month = store.billing.month_of(pai_store::now());

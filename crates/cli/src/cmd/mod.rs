@@ -8,6 +8,7 @@ pub mod pipeline_model;
 pub mod pmml;
 pub mod run;
 pub mod runs;
+pub mod runs_show;
 pub mod schedule;
 pub mod serve;
 pub mod services;
@@ -17,7 +18,7 @@ pub mod validate;
 use std::path::Path;
 
 use anyhow::Context;
-use pai_store::Workspace;
+use pai_store::{Catalog, Workspace};
 
 /// The workspace for the current directory.
 pub fn workspace() -> anyhow::Result<Workspace> {
@@ -35,5 +36,24 @@ pub fn load_manifest(path: &Path) -> Option<pai_manifest::ValidatedPipeline> {
             }
             None
         }
+    }
+}
+
+/// Marks the runs whose process is gone `abandoned` (see
+/// [`Catalog::reap_abandoned`]) and says so on stderr; every command that
+/// reads runs calls it first, so that no run stays `running` forever.
+pub fn reap(catalog: &dyn Catalog) {
+    match catalog.reap_abandoned() {
+        Ok(ids) if ids.is_empty() => {}
+        Ok(ids) => {
+            let list = ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>();
+            eprintln!(
+                "note: {} abandoned: the process that ran {} is gone ({}); `pai-engine run --resume RUN_ID` continues one",
+                crate::summary::plural(ids.len(), "run", "runs"),
+                if ids.len() == 1 { "it" } else { "them" },
+                list.join(", ")
+            );
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot check for abandoned runs"),
     }
 }

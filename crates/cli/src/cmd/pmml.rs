@@ -70,8 +70,8 @@ pub fn run(cmd: PmmlCommand) -> anyhow::Result<ExitCode> {
     }
     write_table(&scored, &output, out_format, overwrite)?;
     eprintln!(
-        "scored {} rows in {:.1} ms (model loaded in {:.1} ms) -> {}",
-        table.num_rows(),
+        "scored {} in {:.1} ms (model loaded in {:.1} ms) -> {}",
+        crate::summary::plural(table.num_rows(), "row", "rows"),
         elapsed.as_secs_f64() * 1e3,
         loaded.as_secs_f64() * 1e3,
         output.display()

@@ -12,13 +12,17 @@ use pai_store::Catalog;
 
 use crate::output::{human_ms, print_table};
 use crate::progress::Progress;
+use crate::signals::Interrupts;
+use crate::summary::{self, plural};
 
 /// Arguments of `run`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The manifest to run (optional with `--resume`: the resumed run's manifest).
     file: Option<PathBuf>,
-    /// Resume a run: re-execute only the nodes that did not succeed, reusing the outputs of those that did.
+    /// Resume a run (its id, a unique prefix, `latest` or `PIPELINE@latest`):
+    /// re-execute only the nodes that did not succeed, reusing the outputs of
+    /// those that did.
     #[arg(long, value_name = "RUN_ID")]
     resume: Option<String>,
     /// Stop everything at the first failed node.
@@ -39,8 +43,19 @@ pub struct Args {
 
 /// Runs a manifest; exit status 0 on success, 1 on failure, 130 on cancel.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    // One listener for both Ctrl-Cs, in place before any start-up work, so
+    // that neither is lost whenever it comes.
+    let mut interrupts = {
+        let _runtime = runtime.enter();
+        Interrupts::install()?
+    };
     let ws = super::workspace()?;
     let catalog = Arc::new(ws.catalog()?);
+    super::reap(catalog.as_ref());
     let file = match (&args.file, &args.resume) {
         (Some(f), _) => f.clone(),
         (None, Some(id)) => PathBuf::from(catalog.get_run(id)?.manifest_path),
@@ -94,62 +109,41 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(p) = &progress {
         scheduler = scheduler.with_observer(p.clone());
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let run_id = pai_scheduler::new_run_id();
     let outcome = runtime.block_on(async {
         let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+        let (abort_catalog, abort_id) = (catalog.clone(), run_id.clone());
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if interrupts.next().await {
                 eprintln!(
                     "\ncancelling: waiting for running nodes to stop (Ctrl-C again to abort)"
                 );
                 let _ = cancel_tx.send(true);
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
+                if interrupts.next().await {
+                    abort(abort_catalog.as_ref(), &abort_id);
                 }
             }
         });
         scheduler
-            .run(pipeline.clone(), project, opts, cancel_rx)
+            .run_with_id(run_id, pipeline.clone(), project, opts, cancel_rx)
             .await
+            .map_err(anyhow::Error::from)
     })?;
     if let Some(p) = &progress {
         p.finish();
     }
     if interactive {
-        let rows: Vec<Vec<String>> = outcome
-            .nodes
-            .iter()
-            .map(|n| {
-                let mut state = n.state.to_string();
-                if n.reused_from.is_some() {
-                    state.push_str(" (reused)");
-                }
-                vec![
-                    n.node_id.clone(),
-                    n.component.clone(),
-                    state,
-                    n.attempts.to_string(),
-                    human_ms(n.duration_ms),
-                    n.error.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        print_table(
-            &[
-                "NODE",
-                "COMPONENT",
-                "STATE",
-                "ATTEMPTS",
-                "DURATION",
-                "ERROR",
-            ],
-            &rows,
-        );
+        print_states(&outcome.nodes);
     }
     if !args.quiet {
+        let is_final = |id: &str| {
+            pipeline
+                .index_of(id)
+                .is_some_and(|i| !pipeline.nodes.iter().any(|n| n.upstream.contains(&i)))
+        };
+        for line in summary::lines(&outcome.nodes, &is_final) {
+            eprintln!("{line}");
+        }
         for n in outcome
             .nodes
             .iter()
@@ -162,16 +156,52 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
         eprintln!(
-            "run {}: {} ({} nodes, {:.2}s)",
+            "run {}: {} ({}, {:.2}s)",
             outcome.run_id,
             outcome.state,
-            outcome.nodes.len(),
+            plural(outcome.nodes.len(), "node", "nodes"),
             outcome.elapsed.as_secs_f64()
         );
     }
     Ok(match outcome.state {
         RunState::Succeeded => ExitCode::SUCCESS,
         RunState::Cancelled => ExitCode::from(130),
-        RunState::Failed | RunState::Running => ExitCode::from(1),
+        RunState::Failed | RunState::Running | RunState::Abandoned => ExitCode::from(1),
     })
+}
+
+/// A second Ctrl-C: records the run `abandoned` (its nodes may still be
+/// inside a component that does not stop) and exits at once with 130.
+fn abort(catalog: &dyn Catalog, run_id: &str) -> ! {
+    let reason = "abandoned: aborted by a second Ctrl-C";
+    if let Err(e) = catalog.abandon_run(run_id, reason) {
+        eprintln!("error: cannot record run `{run_id}` abandoned: {e}");
+    }
+    eprintln!("run {run_id}: abandoned (aborted; `pai-engine run --resume {run_id}` continues it)");
+    std::process::exit(130);
+}
+
+/// The summary table of a run on a terminal: each node's state and
+/// duration (errors follow once, below it).
+fn print_states(nodes: &[pai_store::NodeRecord]) {
+    let rows: Vec<Vec<String>> = nodes
+        .iter()
+        .map(|n| {
+            let mut state = n.state.to_string();
+            if n.reused_from.is_some() {
+                state.push_str(" (reused)");
+            }
+            vec![
+                n.node_id.clone(),
+                n.component.clone(),
+                state,
+                n.attempts.to_string(),
+                human_ms(n.duration_ms),
+            ]
+        })
+        .collect();
+    print_table(
+        &["NODE", "COMPONENT", "STATE", "ATTEMPTS", "DURATION"],
+        &rows,
+    );
 }

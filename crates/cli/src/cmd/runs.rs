@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use pai_store::Catalog;
 use serde_json::json;
 
-use crate::output::{Format, human_ms, print_json, print_table};
+use crate::output::{Format, print_json, print_table};
 
 /// The `runs` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -19,17 +19,25 @@ pub enum RunsCommand {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-    /// Show a run: each node's state, duration, error, outputs and metrics.
+    /// Show a run: each node's state, duration and headline metrics, and
+    /// where the results are (`--full`: every detail).
     Show {
-        /// The run id (a unique prefix is enough).
+        /// The run: its id, a unique prefix of it, `latest`, or
+        /// `PIPELINE@latest`.
         run_id: String,
+        /// Everything: run provenance, attempts, errors, every output with
+        /// size and digest, all metrics.
+        #[arg(long)]
+        full: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Print the logs of a run, or of one node.
+    /// Print the logs of a run, or of one node, with the errors of its
+    /// failed nodes.
     Logs {
-        /// The run id (a unique prefix is enough).
+        /// The run: its id, a unique prefix of it, `latest`, or
+        /// `PIPELINE@latest`.
         run_id: String,
         /// Only this node.
         node: Option<String>,
@@ -42,6 +50,7 @@ pub enum RunsCommand {
 /// Runs a `runs` subcommand.
 pub fn run(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
     let catalog = super::workspace()?.catalog()?;
+    super::reap(&catalog);
     match cmd {
         RunsCommand::List { format, limit } => {
             let runs = catalog.list_runs(limit)?;
@@ -74,81 +83,19 @@ pub fn run(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        RunsCommand::Show { run_id, format } => {
+        RunsCommand::Show {
+            run_id,
+            format,
+            full,
+        } => {
             let run = catalog.get_run(&run_id)?;
             let nodes = catalog.node_runs(&run.id)?;
             if format == Format::Json {
                 print_json(&json!({ "run": run, "nodes": nodes }))?;
+            } else if full {
+                super::runs_show::print_full(&run, &nodes)?;
             } else {
-                println!("run:       {}", run.id);
-                println!("pipeline:  {} ({})", run.pipeline, run.manifest_path);
-                println!("project:   {}", run.project);
-                println!("state:     {}", run.state);
-                println!("started:   {}", run.started_at);
-                println!("ended:     {}", run.ended_at.as_deref().unwrap_or("-"));
-                if let Some(c) = &run.git_commit {
-                    println!(
-                        "git:       {c}{}",
-                        if run.git_dirty { " (dirty)" } else { "" }
-                    );
-                }
-                println!("manifest:  sha256:{}", run.manifest_sha256);
-                if let Some(r) = &run.resumed_from {
-                    println!("resumed:   from {r}");
-                }
-                if let Some(e) = &run.error {
-                    println!("error:     {e}");
-                }
-                println!();
-                let rows: Vec<Vec<String>> = nodes
-                    .iter()
-                    .map(|n| {
-                        vec![
-                            n.node_id.clone(),
-                            n.component.clone(),
-                            n.state.to_string(),
-                            n.attempts.to_string(),
-                            human_ms(n.duration_ms),
-                            n.reused_from
-                                .clone()
-                                .map(|r| format!("reused from {r}"))
-                                .unwrap_or_else(|| n.error.clone().unwrap_or_default()),
-                        ]
-                    })
-                    .collect();
-                print_table(
-                    &[
-                        "NODE",
-                        "COMPONENT",
-                        "STATE",
-                        "ATTEMPTS",
-                        "DURATION",
-                        "ERROR / NOTE",
-                    ],
-                    &rows,
-                );
-                for n in &nodes {
-                    if n.outputs.is_empty() && n.metrics.is_none() {
-                        continue;
-                    }
-                    println!("\n{}:", n.node_id);
-                    for a in &n.outputs {
-                        println!(
-                            "  output {} ({}): {} [{} bytes, {}]",
-                            a.port,
-                            a.kind,
-                            a.path.display(),
-                            a.size,
-                            a.digest
-                        );
-                    }
-                    if let Some(m) = &n.metrics {
-                        println!(
-                            "  metrics: {}",
-                            serde_json::to_string_pretty(m)?.replace('\n', "\n  ")
-                        );
-                    }
-                }
+                super::runs_show::print_compact(&run, &nodes);
             }
         }
         RunsCommand::Logs {
@@ -157,7 +104,34 @@ pub fn run(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
             format,
         } => {
             let run = catalog.get_run(&run_id)?;
-            let lines = catalog.logs(&run.id, node.as_deref())?;
+            if let Some(n) = &node
+                && !catalog.node_runs(&run.id)?.iter().any(|r| &r.node_id == n)
+            {
+                anyhow::bail!(
+                    "run `{}` has no node `{n}`; `pai-engine runs show {}` lists its nodes",
+                    run.id,
+                    run.id
+                );
+            }
+            let mut lines = catalog.logs(&run.id, node.as_deref())?;
+            // the recorded error of each failed node, as its last line
+            for n in catalog.node_runs(&run.id)? {
+                if node.as_ref().is_some_and(|only| only != &n.node_id) {
+                    continue;
+                }
+                if let Some(error) = n
+                    .error
+                    .filter(|_| n.state != pai_core::NodeState::Succeeded)
+                {
+                    let ts = n.ended_at.unwrap_or_default();
+                    let line = pai_core::LogLine {
+                        ts,
+                        level: "error".into(),
+                        message: format!("{}: {error}", n.state),
+                    };
+                    lines.push((n.node_id, line));
+                }
+            }
             if format == Format::Json {
                 print_json(&lines.iter().map(|(n, l)| json!({"node": n, "ts": l.ts, "level": l.level, "message": l.message})).collect::<Vec<_>>())?;
             } else {

@@ -371,7 +371,10 @@ fn describe(def: &ScheduleDef, o: &pai_trigger::FireOutcome) -> (String, bool) {
         None => (format!("{slot}: already fired, not run again"), true),
         Some(RunResult::Succeeded) => (format!("{slot}: succeeded (run {runs})"), true),
         Some(RunResult::Cancelled) => (format!("{slot}: cancelled (run {runs})"), false),
-        Some(RunResult::Failed(e)) => (format!("{slot}: failed (runs {runs}): {e}"), false),
+        Some(RunResult::Failed(e)) => {
+            let word = if o.run_ids.len() == 1 { "run" } else { "runs" };
+            (format!("{slot}: failed ({word} {runs}): {e}"), false)
+        }
     }
 }
 

@@ -36,7 +36,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 eprintln!("error: {d}");
             }
             for (f, n) in &ok_files {
-                println!("{}: ok ({n} nodes)", f.display());
+                println!(
+                    "{}: ok ({})",
+                    f.display(),
+                    crate::summary::plural(*n, "node", "nodes")
+                );
             }
             if !all.is_empty() {
                 eprintln!(
