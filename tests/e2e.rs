@@ -7,11 +7,13 @@
 mod common;
 
 mod eas;
+mod init;
 mod lorenz;
 mod ml;
 mod models;
 mod pipeline_model;
 mod pmml;
+mod read_only;
 mod run;
 mod schedule;
 mod schedule_serve;

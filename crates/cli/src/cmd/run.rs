@@ -161,6 +161,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 n.error.as_deref().unwrap_or("")
             );
         }
+        print_metrics(&outcome.nodes);
         eprintln!(
             "run {}: {} ({} nodes, {:.2}s)",
             outcome.run_id,
@@ -174,4 +175,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         RunState::Cancelled => ExitCode::from(130),
         RunState::Failed | RunState::Running => ExitCode::from(1),
     })
+}
+
+/// One line per evaluation node with its scalar metrics (`runs show` has
+/// them all).
+fn print_metrics(nodes: &[pai_store::NodeRecord]) {
+    for n in nodes.iter().filter(|n| {
+        n.state == NodeState::Succeeded
+            && n.reused_from.is_none()
+            && n.component.starts_with("eval_")
+    }) {
+        let Some(metrics) = n.metrics.as_ref().and_then(|m| m.as_object()) else {
+            continue;
+        };
+        let scalars: Vec<String> = metrics
+            .iter()
+            .filter_map(|(k, v)| v.as_f64().map(|x| format!("{k} {}", round4(x))))
+            .collect();
+        if !scalars.is_empty() {
+            eprintln!("metrics of `{}`: {}", n.node_id, scalars.join(", "));
+        }
+    }
+}
+
+/// At most four decimals, without trailing zeros.
+fn round4(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
 }
