@@ -58,7 +58,11 @@ fn init_makes_a_workspace_whose_example_runs_and_validates() {
     let run = in_dir(&dir, &["run", "pipelines/iris.yaml"]);
     assert!(run.status.success(), "{}", stderr(&run));
     let err = stderr(&run);
-    assert!(err.contains("metrics of `evaluate`: accuracy "), "{err}");
+    let metrics = err
+        .lines()
+        .find(|l| l.starts_with("metrics of `evaluate`: "))
+        .unwrap_or_else(|| panic!("no metrics line in {err}"));
+    assert!(metrics.contains(", accuracy 0."), "{metrics}");
     assert!(
         dir.join(".pai/catalog.db").is_file(),
         "the state lives beside pai-engine.toml"
