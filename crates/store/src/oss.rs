@@ -116,7 +116,7 @@ impl Oss {
     pub fn exists(&self, uri: &OssUri, role: Option<&str>) -> Result<bool, StoreError> {
         authorize(&self.config, uri, Access::Read, role)
             .or_else(|_| authorize(&self.config, uri, Access::Write, role))?;
-        if self.absent_local_bucket(&uri.bucket)? {
+        if self.local_dir_missing(&uri.bucket) {
             return Ok(false);
         }
         let (store, path) = self.locate(uri)?;
@@ -171,15 +171,12 @@ impl Oss {
         Ok(out)
     }
 
-    /// Whether `bucket` is a configured local bucket whose directory is
-    /// not there yet (it holds nothing; reading must not create it). An
-    /// unconfigured bucket without its directory is [`StoreError::NoSuchBucket`],
-    /// naming the buckets there are.
+    /// For a read: whether `bucket` is a configured local bucket whose
+    /// directory is not there yet (it holds nothing; reading must not
+    /// create it). An unconfigured bucket without its directory is
+    /// [`StoreError::NoSuchBucket`], naming the buckets there are.
     fn absent_local_bucket(&self, bucket: &str) -> Result<bool, StoreError> {
-        let Some(dir) = self.local_dir(bucket) else {
-            return Ok(false);
-        };
-        if dir.is_dir() {
+        if !self.local_dir_missing(bucket) {
             return Ok(false);
         }
         if self.config.buckets.contains_key(bucket) {
@@ -202,6 +199,11 @@ impl Oss {
             bucket: bucket.to_string(),
             known,
         })
+    }
+
+    /// Whether `bucket` is local and its directory is not there (yet).
+    fn local_dir_missing(&self, bucket: &str) -> bool {
+        self.local_dir(bucket).is_some_and(|dir| !dir.is_dir())
     }
 
     /// The configured buckets and the local ones present under the state
