@@ -1,5 +1,6 @@
-//! Read-only commands change nothing: outside a workspace they create no
-//! `.pai/`, and in one they leave the catalog as it was.
+//! Read-only commands (listings, `oss ls`, `run --dry-run`) change
+//! nothing: outside a workspace they create no `.pai/`, and in one they
+//! leave the catalog as it was.
 
 #![allow(clippy::unwrap_used)]
 
@@ -39,6 +40,19 @@ fn reading_commands_create_no_workspace() {
         let out = ws.run(args);
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     }
+    let plan_file = ws.write(
+        "plan.yaml",
+        &manifest(
+            "plan",
+            &format!(
+                "    - id: read\n      component: read_table\n      params: {{ path: {} }}\n",
+                iris().display()
+            ),
+        ),
+    );
+    let plan = ws.run(&["run", plan_file.to_str().unwrap(), "--dry-run"]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    assert!(stdout(&plan).contains("dry run: nothing was run or changed"));
     let show = ws.run(&["models", "show", "bc_lr"]);
     assert_eq!(show.status.code(), Some(1));
     assert!(
@@ -112,6 +126,7 @@ fn schedule_list_reads_the_manifests_without_registering_them() {
         &["models", "list"],
         &["usage"],
         &["oss", "ls", "oss://nosuchbucket/"],
+        &["run", file.to_str().unwrap(), "--dry-run"],
     ] {
         ws.run(args);
     }
