@@ -53,6 +53,8 @@ fn reading_commands_create_no_workspace() {
     let plan = ws.run(&["run", plan_file.to_str().unwrap(), "--dry-run"]);
     assert!(plan.status.success(), "{}", stderr(&plan));
     assert!(stdout(&plan).contains("dry run: nothing was run or changed"));
+    let missing = ws.run(&["run", "nosuch.yaml"]);
+    assert_eq!(missing.status.code(), Some(1));
     let show = ws.run(&["models", "show", "bc_lr"]);
     assert_eq!(show.status.code(), Some(1));
     assert!(

@@ -43,11 +43,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         return dry_run(&ws, &args);
     }
-    let catalog = Arc::new(ws.catalog()?);
-    let file = manifest_file(&args, Some(catalog.as_ref()))?;
+    // an invalid or missing manifest leaves no workspace behind
+    let file = manifest_file(&args, ws.existing_catalog()?.as_ref())?;
     let Some(pipeline) = super::load_manifest(&file) else {
         return Ok(ExitCode::from(1));
     };
+    let catalog = Arc::new(ws.catalog()?);
     let project = pipeline
         .project
         .clone()
