@@ -7,12 +7,14 @@
 mod common;
 
 mod eas;
+mod init;
 mod lorenz;
 mod lsp;
 mod ml;
 mod models;
 mod pipeline_model;
 mod pmml;
+mod read_only;
 mod run;
 mod runs;
 mod schedule;

@@ -330,3 +330,50 @@ fn trainers_with_generate_pmml_write_documents_that_score_like_predict() {
         }
     }
 }
+
+#[test]
+fn a_missing_model_file_is_named_once() {
+    let ws = Ws::new();
+    let input = ws.write("in.csv", "pm10,so2,co,no2\n0.1,0.2,0.3,0.4\n");
+    let out = ws.run(&[
+        "pmml",
+        "score",
+        "nosuch.pmml",
+        "-i",
+        input.to_str().unwrap(),
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.matches("nosuch.pmml").count(), 1, "{err}");
+    assert!(err.starts_with("error: `nosuch.pmml`: "), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_table_sharing_no_field_with_the_model_is_refused() {
+    let ws = Ws::new();
+    let model = repo().join("data/pmml/pai_designer_lr.pmml");
+    let input = ws.write("in.csv", "a,b\n1,2\n");
+    let out = ws.run(&[
+        "pmml",
+        "score",
+        model.to_str().unwrap(),
+        "-i",
+        input.to_str().unwrap(),
+        "-o",
+        "out.csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("has none of the input fields of the model"),
+        "{err}"
+    );
+    assert!(
+        err.contains("it reads `pm10`, `so2`, `co`, `no2`; the table has `a`, `b`"),
+        "{err}"
+    );
+    assert!(!ws.path().join("out.csv").exists());
+}

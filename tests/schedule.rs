@@ -115,7 +115,7 @@ spec:
       params: { path: "out/${bizdat}.csv" }
   schedules:
     - name: nightly
-      cron: "0 0 25 * * *"
+      cron: "0 0 24 * * *"
       timezone: Asia/Shangai
       nodes: [sav]
     - name: nightly
@@ -131,7 +131,7 @@ spec:
             "error: {f}:12:23: node `save`: `params.path`: unknown variable `${{bizdat}}` (known: bizdate, slot_time; write `$${{` for a literal `${{`)"
         ),
         format!(
-            "error: {f}:15:13: schedule `nightly`: invalid cron expression `0 0 25 * * *`: hours must be less than 23. ('25' specified.)"
+            "error: {f}:15:13: schedule `nightly`: invalid cron expression `0 0 24 * * *`: hour `24` is out of range 0-23"
         ),
         format!(
             "error: {f}:16:17: schedule `nightly`: unknown timezone `Asia/Shangai`; did you mean `Asia/Shanghai`? (an IANA name such as `Asia/Shanghai` or `UTC`)"

@@ -500,3 +500,46 @@ fn scaler_and_lr_pipeline_model_from_oss_answers_like_batch_predict() {
     assert_eq!(answer.as_array().unwrap().len(), 30);
     assert_answers_match_batch(&answer, &ws.path().join("scores.csv"));
 }
+
+/// The sample description the README shows creates a running service,
+/// which answers the sample request; a missing service's error names the
+/// command that lists them.
+#[test]
+fn the_readme_sample_service_runs_and_answers() {
+    let ws = Ws::new();
+    let srv = start(&ws);
+    let sample = repo().join("data/services/air_quality_lr.json");
+    let out = services(&ws, &srv, &["create", "--json", sample.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = show(&ws, &srv, "air_quality_lr");
+    assert_eq!(s["state"], "Running");
+    let body: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("data/requests/air_quality_one.json")).unwrap(),
+    )
+    .unwrap();
+    let (status, answer) = post_json(
+        &srv.addr,
+        "/api/predict/air_quality_lr",
+        s["token"].as_str().unwrap(),
+        &body,
+    );
+    assert_eq!(status, 200, "{answer}");
+    let p0 = answer[0]["p_0"].as_f64().unwrap();
+    let p1 = answer[0]["p_1"].as_f64().unwrap();
+    assert!((p0 + p1 - 1.0).abs() < 1e-9, "{answer}");
+
+    let missing = services(&ws, &srv, &["show", "nosuch"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing)
+            .contains("`pai-engine services list` (`GET /api/v2/services`) lists the services"),
+        "{}",
+        stderr(&missing)
+    );
+    let again = services(&ws, &srv, &["create", "--json", sample.to_str().unwrap()]);
+    assert!(
+        stderr(&again).contains("`pai-engine services update air_quality_lr --json FILE`"),
+        "{}",
+        stderr(&again)
+    );
+}

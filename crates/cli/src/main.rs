@@ -6,10 +6,11 @@ mod output;
 mod progress;
 mod signals;
 mod summary;
+mod report;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// pai-engine: PAI-style ML pipelines as code — validate, run and inspect them.
 #[derive(Debug, Parser)]
@@ -56,6 +57,10 @@ enum Command {
     Schedule(cmd::schedule::Args),
     /// The month's billable requests and their cost.
     Usage(cmd::usage::Args),
+    /// Create a workspace: `pai-engine.toml`, an example pipeline, its data and the schema.
+    Init(cmd::init::Args),
+    /// Print shell completions (bash, zsh or fish).
+    Completions(cmd::completions::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,11 +82,13 @@ fn main() -> ExitCode {
         Command::PipelineModel(a) => cmd::pipeline_model::run(a),
         Command::Schedule(a) => cmd::schedule::run(a),
         Command::Usage(a) => cmd::usage::run(a),
+        Command::Init(a) => cmd::init::run(&a),
+        Command::Completions(a) => cmd::completions::run(&a, Cli::command()),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::report::Report(&e));
             ExitCode::from(2)
         }
     }

@@ -33,7 +33,9 @@ pub enum ClientError {
         message: String,
     },
     /// A wait ran out of time.
-    #[error("service `{name}` did not get there within {seconds}s: it is {state}{reason}")]
+    #[error(
+        "service `{name}` did not get there within {seconds}s: it is {state}{reason}; `pai-engine services show {name}` follows it"
+    )]
     Timeout {
         /// The service.
         name: String,

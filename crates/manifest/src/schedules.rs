@@ -222,13 +222,19 @@ pub fn parse_cron(expression: &str) -> Result<cron::Schedule, String> {
     let text = match fields.len() {
         1 if fields[0].starts_with('@') => fields[0].to_string(),
         5 => {
+            check_ranges(&fields, &FIVE_FIELDS)
+                .map_err(|e| format!("invalid cron expression `{expression}`: {e}"))?;
             let dow = standard_day_of_week(fields[4])?;
             format!(
                 "0 {} {} {} {} {dow}",
                 fields[0], fields[1], fields[2], fields[3]
             )
         }
-        6 | 7 => fields.join(" "),
+        6 | 7 => {
+            check_ranges(&fields, &SIX_FIELDS)
+                .map_err(|e| format!("invalid cron expression `{expression}`: {e}"))?;
+            fields.join(" ")
+        }
         n => {
             return Err(format!(
                 "invalid cron expression `{expression}`: expected 5 fields (minute hour day month weekday) or 6–7 (second minute hour day month weekday [year]), got {n}"
@@ -250,6 +256,51 @@ pub fn parse_cron(expression: &str) -> Result<cron::Schedule, String> {
             .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect());
         format!("invalid cron expression `{expression}`: {msg}")
     })
+}
+
+/// A cron field's name and the numbers it accepts.
+type FieldRange = (&'static str, u32, u32);
+
+/// The fields of a five-field expression.
+const FIVE_FIELDS: [FieldRange; 5] = [
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+];
+
+/// The fields of a six- or seven-field (Quartz) expression; the year is
+/// left to the cron crate.
+const SIX_FIELDS: [FieldRange; 6] = [
+    ("second", 0, 59),
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 1, 7),
+];
+
+/// Checks every number written in each field against the field's range,
+/// so that `0 24 * * *` reads "hour `24` is out of range 0-23" rather than
+/// the cron crate's own wording. Names, `*`, `?`, `L`, `W`, `#` and steps
+/// are left to the crate.
+fn check_ranges(fields: &[&str], ranges: &[FieldRange]) -> Result<(), String> {
+    for (field, &(name, lo, hi)) in fields.iter().zip(ranges) {
+        for item in field.split(',') {
+            let range = item.split_once('/').map_or(item, |(r, _)| r);
+            for part in range.split('-') {
+                if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                let in_range = part.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v));
+                if !in_range {
+                    return Err(format!("{name} `{part}` is out of range {lo}-{hi}"));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Maps a standard day-of-week field (0–7, Sunday 0 or 7) to the cron
@@ -540,6 +591,31 @@ mod tests {
                 .contains("invalid cron expression")
         );
         assert!(parse_cron("* * *").unwrap_err().contains("got 3"));
+        assert_eq!(
+            parse_cron("0 24 * * *").unwrap_err(),
+            "invalid cron expression `0 24 * * *`: hour `24` is out of range 0-23"
+        );
+        assert_eq!(
+            parse_cron("0 0 24 * * *").unwrap_err(),
+            "invalid cron expression `0 0 24 * * *`: hour `24` is out of range 0-23"
+        );
+        assert_eq!(
+            parse_cron("60 * * * *").unwrap_err(),
+            "invalid cron expression `60 * * * *`: minute `60` is out of range 0-59"
+        );
+        assert_eq!(
+            parse_cron("0 0 0 * *").unwrap_err(),
+            "invalid cron expression `0 0 0 * *`: day of month `0` is out of range 1-31"
+        );
+        assert_eq!(
+            parse_cron("0 0 1 1-13 *").unwrap_err(),
+            "invalid cron expression `0 0 1 1-13 *`: month `13` is out of range 1-12"
+        );
+        assert_eq!(
+            parse_cron("0 0 0 * * 0").unwrap_err(),
+            "invalid cron expression `0 0 0 * * 0`: day of week `0` is out of range 1-7"
+        );
+        assert!(parse_cron("0 0 23 31 12 1-7").is_ok());
         assert!(parse_cron("0 0 * * 8").unwrap_err().contains("day of week"));
         assert_eq!(
             parse_timezone("Asia/Shangai").unwrap_err(),

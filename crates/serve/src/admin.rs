@@ -40,7 +40,7 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<()> {
 
 fn unknown(name: &str) -> ServeError {
     ServeError::NotFound(format!(
-        "no service `{name}`; `GET /api/v2/services` lists the services"
+        "no service `{name}`; `pai-engine services list` (`GET /api/v2/services`) lists the services"
     ))
 }
 
@@ -102,8 +102,8 @@ pub async fn create(State(app): State<Arc<App>>, headers: HeaderMap, b: Body) ->
         .await?
         .ok_or_else(|| {
             ServeError::Conflict(format!(
-                "service `{}` already exists; update it with `PUT /api/v2/services/{}`, or delete it first",
-                spec.name, spec.name
+                "service `{0}` already exists; update it with `pai-engine services update {0} --json FILE` (`PUT /api/v2/services/{0}`), or delete it first with `pai-engine services delete {0}`",
+                spec.name
             ))
         })?;
     tracing::info!(service = %rec.name, model_path = %spec.model_path, "service created");

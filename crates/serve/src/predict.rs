@@ -26,12 +26,14 @@ pub fn serving(
     headers: &HeaderMap,
 ) -> Result<(Arc<ServiceSlot>, Arc<LoadedVersion>), ServeError> {
     let slot = app.registry.get(name).ok_or_else(|| {
-        ServeError::NotFound(format!("no service `{name}` is deployed on this server"))
+        ServeError::NotFound(format!(
+            "no service `{name}` is deployed on this server; `pai-engine services list` lists the services"
+        ))
     })?;
     let given = headers.get(header::AUTHORIZATION).map(|h| h.as_bytes());
     if !crate::token::matches(given, &slot.token) {
         return Err(ServeError::Unauthorized(format!(
-            "{} token for service `{name}`: send the service's token in the `Authorization` header",
+            "{} token for service `{name}`: send the service's token in the `Authorization` header (`pai-engine services show {name}` shows it)",
             if given.is_some() { "wrong" } else { "missing" }
         )));
     }

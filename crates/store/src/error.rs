@@ -95,6 +95,15 @@ pub enum StoreError {
     /// An object that does not exist.
     #[error("`{0}` does not exist")]
     ObjectNotFound(String),
+    /// A bucket that is neither configured nor present: reading it does
+    /// not create it.
+    #[error("no bucket `{bucket}`: {known}")]
+    NoSuchBucket {
+        /// The bucket asked for.
+        bucket: String,
+        /// The buckets there are, or how to make one.
+        known: String,
+    },
     /// The object store failed.
     #[error("`{uri}`: {message}")]
     Oss {

@@ -57,4 +57,4 @@ pub use sqlite::SqliteCatalog;
 pub use sqlite_usage::{Meter, succeeded_by_class};
 pub use store::Store;
 pub use usage::{Bill, ClassBill, CountRow, LedgerRow, ProjectBill, UsageLedger, estimate, now};
-pub use workspace::Workspace;
+pub use workspace::{CONFIG_FILE, Workspace};

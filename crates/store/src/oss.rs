@@ -98,6 +98,9 @@ impl Oss {
     /// Reads a whole object.
     pub fn get(&self, uri: &OssUri, role: Option<&str>) -> Result<Vec<u8>, StoreError> {
         authorize(&self.config, uri, Access::Read, role)?;
+        if self.absent_local_bucket(&uri.bucket)? {
+            return Err(StoreError::ObjectNotFound(uri.to_string()));
+        }
         let (store, path) = self.locate(uri)?;
         let fut = async move { store.get(&path).await?.bytes().await };
         match self.runtime.block_on(fut) {
@@ -113,6 +116,9 @@ impl Oss {
     pub fn exists(&self, uri: &OssUri, role: Option<&str>) -> Result<bool, StoreError> {
         authorize(&self.config, uri, Access::Read, role)
             .or_else(|_| authorize(&self.config, uri, Access::Write, role))?;
+        if self.local_dir_missing(&uri.bucket) {
+            return Ok(false);
+        }
         let (store, path) = self.locate(uri)?;
         match self.runtime.block_on(store.head(&path)) {
             Ok(_) => Ok(true),
@@ -140,6 +146,9 @@ impl Oss {
     /// Every object below `uri` (a prefix), sorted by key.
     pub fn list(&self, uri: &OssUri, role: Option<&str>) -> Result<Vec<ObjectEntry>, StoreError> {
         authorize(&self.config, uri, Access::Read, role)?;
+        if self.absent_local_bucket(&uri.bucket)? {
+            return Ok(Vec::new());
+        }
         let (store, path) = self.locate(uri)?;
         let prefix = (!uri.key.is_empty()).then_some(path);
         let fut = async move { store.list(prefix.as_ref()).try_collect::<Vec<_>>().await };
@@ -160,6 +169,58 @@ impl Oss {
             .collect();
         out.sort_by(|a, b| a.uri.cmp(&b.uri));
         Ok(out)
+    }
+
+    /// For a read: whether `bucket` is a configured local bucket whose
+    /// directory is not there yet (it holds nothing; reading must not
+    /// create it). An unconfigured bucket without its directory is
+    /// [`StoreError::NoSuchBucket`], naming the buckets there are.
+    fn absent_local_bucket(&self, bucket: &str) -> Result<bool, StoreError> {
+        if !self.local_dir_missing(bucket) {
+            return Ok(false);
+        }
+        if self.config.buckets.contains_key(bucket) {
+            return Ok(true);
+        }
+        let names = self.bucket_names();
+        let known = if names.is_empty() {
+            "there are no buckets yet; configure one as `[buckets.NAME]` in pai-engine.toml, or write to it (an export creates a local bucket)".to_string()
+        } else {
+            let list = names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let hint = pai_core::suggest(bucket, names.iter().map(String::as_str))
+                .map_or(String::new(), |s| format!("did you mean `{s}`? "));
+            format!("{hint}(buckets: {list})")
+        };
+        Err(StoreError::NoSuchBucket {
+            bucket: bucket.to_string(),
+            known,
+        })
+    }
+
+    /// Whether `bucket` is local and its directory is not there (yet).
+    fn local_dir_missing(&self, bucket: &str) -> bool {
+        self.local_dir(bucket).is_some_and(|dir| !dir.is_dir())
+    }
+
+    /// The configured buckets and the local ones present under the state
+    /// directory, sorted.
+    pub fn bucket_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.config.buckets.keys().cloned().collect();
+        if let Ok(entries) = std::fs::read_dir(self.state_dir.join("oss")) {
+            names.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.path().is_dir())
+                    .filter_map(|e| e.file_name().to_str().map(String::from)),
+            );
+        }
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// The store of a bucket and the object path of a key.
@@ -299,10 +360,35 @@ mod tests {
         assert!(!oss.exists(&a, None).unwrap());
         let e = oss.get(&a, None).unwrap_err();
         assert!(matches!(e, StoreError::ObjectNotFound(_)), "{e}");
+        let e = oss
+            .list(&OssUri::parse("oss://empty/").unwrap(), None)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no bucket `empty`: (buckets: `models`)",
+            "listing a missing bucket names the ones there are"
+        );
+        assert!(!dir.path().join(".pai/oss/empty").exists());
+    }
+
+    #[test]
+    fn a_configured_bucket_lists_empty_before_its_first_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let config: Config = toml::from_str("[buckets.models]\n").unwrap();
+        let oss = Oss::new(Arc::new(config), dir.path().into(), dir.path().join(".pai")).unwrap();
+        let uri = OssUri::parse("oss://models/prod/").unwrap();
+        assert!(oss.list(&uri, None).unwrap().is_empty());
         assert!(
-            oss.list(&OssUri::parse("oss://empty/").unwrap(), None)
+            !oss.exists(&OssUri::parse("oss://models/a").unwrap(), None)
                 .unwrap()
-                .is_empty()
+        );
+        assert!(!dir.path().join(".pai").exists());
+        let e = oss
+            .list(&OssUri::parse("oss://modles/").unwrap(), None)
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no bucket `modles`: did you mean `models`? (buckets: `models`)"
         );
     }
 

@@ -35,13 +35,7 @@ impl Store {
     pub fn open(ws: &Workspace) -> Result<Self, StoreError> {
         let catalog = Arc::new(ws.catalog()?);
         let config = Arc::new(ws.config.clone());
-        let config_dir = ws
-            .config_path
-            .as_ref()
-            .and_then(|p| p.parent())
-            .map(PathBuf::from)
-            .or_else(|| ws.state_dir.parent().map(PathBuf::from))
-            .unwrap_or_default();
+        let config_dir = ws.config_dir();
         let billing = Billing::from_config(&config).map_err(|message| StoreError::Config {
             path: ws.config_path.clone().unwrap_or_default(),
             message,

@@ -53,7 +53,34 @@ impl Workspace {
     /// Opens (creating and migrating on first use) the catalog.
     pub fn catalog(&self) -> Result<SqliteCatalog, StoreError> {
         std::fs::create_dir_all(&self.state_dir).map_err(|e| StoreError::io(&self.state_dir, e))?;
-        SqliteCatalog::open(&self.state_dir.join("catalog.db"))
+        SqliteCatalog::open(&self.catalog_path())
+    }
+
+    /// The catalog file, `catalog.db` in the state directory.
+    pub fn catalog_path(&self) -> PathBuf {
+        self.state_dir.join("catalog.db")
+    }
+
+    /// Opens the catalog when it exists, and `None` when nothing was ever
+    /// recorded here: read-only commands use this so that they create
+    /// neither the state directory nor the catalog.
+    pub fn existing_catalog(&self) -> Result<Option<SqliteCatalog>, StoreError> {
+        let path = self.catalog_path();
+        if !path.is_file() {
+            return Ok(None);
+        }
+        SqliteCatalog::open(&path).map(Some)
+    }
+
+    /// The directory that relative paths in `pai-engine.toml` start from:
+    /// the file's directory, else the state directory's parent.
+    pub fn config_dir(&self) -> PathBuf {
+        self.config_path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .or_else(|| self.state_dir.parent())
+            .map(PathBuf::from)
+            .unwrap_or_default()
     }
 
     /// The directory holding one run's artifacts.

@@ -7,14 +7,15 @@ use std::process::ExitCode;
 
 use pai_core::{NodeState, UsageClass};
 use pai_manifest::ValidatedPipeline;
-use pai_store::{Catalog, Store};
+use pai_store::{Billing, Catalog, UsageLedger};
 
 use crate::output::print_table;
 
 /// Prints the plan of `pipeline` in `project`; `reused` are nodes a
 /// `--resume` would take from the earlier run.
 pub fn print_plan(
-    store: &Store,
+    billing: &Billing,
+    usage: Option<&dyn UsageLedger>,
     pipeline: &ValidatedPipeline,
     project: &str,
     reused: &BTreeSet<String>,
@@ -46,14 +47,15 @@ pub fn print_plan(
         crate::summary::plural(pipeline.nodes.len(), "node", "nodes")
     );
     print_table(&["STEP", "NODE", "COMPONENT", "ACTION", "BILLABLE"], &rows);
-    let month = store.billing.month_of(pai_store::now());
-    let (start, end) = store
-        .billing
-        .month_bounds(&month)
-        .map_err(anyhow::Error::msg)?;
-    let counts = store.usage.month_counts(&store.billing, start, end)?;
+    let month = billing.month_of(pai_store::now());
+    let (start, end) = billing.month_bounds(&month).map_err(anyhow::Error::msg)?;
+    // without a ledger nothing was metered yet
+    let counts = match usage {
+        Some(u) => u.month_counts(billing, start, end)?,
+        None => Vec::new(),
+    };
     let so_far = pai_store::succeeded_by_class(&counts);
-    let estimate = pai_store::estimate(&store.billing, &so_far, &planned);
+    let estimate = pai_store::estimate(billing, &so_far, &planned);
     println!();
     if estimate.is_empty() {
         println!("no billable requests");
@@ -85,7 +87,7 @@ pub fn print_plan(
             ],
             &rows,
         );
-        println!("estimated cost: {total} {}", store.billing.currency);
+        println!("estimated cost: {total} {}", billing.currency);
     }
     println!("dry run: nothing was run or changed");
     Ok(ExitCode::SUCCESS)

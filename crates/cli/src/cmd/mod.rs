@@ -1,7 +1,9 @@
 //! One module per command group.
 
+pub mod completions;
 pub mod dry_run;
 pub mod info;
+pub mod init;
 pub mod models;
 pub mod oss;
 pub mod pipeline_model;

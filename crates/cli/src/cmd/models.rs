@@ -94,6 +94,11 @@ pub enum ExportFormatArg {
 /// and exits 1.
 pub fn run(cmd: ModelsCommand) -> anyhow::Result<ExitCode> {
     let ws = super::workspace()?;
+    let reads_only = matches!(cmd, ModelsCommand::List { .. } | ModelsCommand::Show { .. });
+    if reads_only && !ws.catalog_path().is_file() {
+        // nothing was ever recorded here, and reading creates nothing
+        return no_models_yet(&ws, cmd);
+    }
     let store = Store::open(&ws)?;
     let default_project = ws.default_project().to_string();
     let project = |p: Option<String>| p.unwrap_or_else(|| default_project.clone());
@@ -144,7 +149,39 @@ pub fn run(cmd: ModelsCommand) -> anyhow::Result<ExitCode> {
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::report::Report(&e));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `models list` and `models show` where the workspace has no catalog.
+fn no_models_yet(ws: &pai_store::Workspace, cmd: ModelsCommand) -> anyhow::Result<ExitCode> {
+    let result = match cmd {
+        ModelsCommand::List {
+            pipeline: Some(file),
+            format,
+            ..
+        } => model_list(ws, &file, format),
+        ModelsCommand::List { format, .. } => {
+            if format == Format::Json {
+                print_json(&Vec::<()>::new())
+            } else {
+                eprintln!(
+                    "no models yet; a trainer with `output_model_name` registers one when its pipeline runs"
+                );
+                Ok(())
+            }
+        }
+        ModelsCommand::Show { model, .. } => Err(anyhow::anyhow!(
+            "no model `{model}`: no models yet in this workspace; `pai-engine models list` shows the models once a pipeline registers one"
+        )),
+        _ => Ok(()),
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {}", crate::report::Report(&e));
             Ok(ExitCode::from(1))
         }
     }
@@ -317,18 +354,19 @@ fn model_list(
     let Some(pipeline) = super::load_manifest(file) else {
         anyhow::bail!("`{}` is not a valid manifest", file.display());
     };
-    let catalog = ws.catalog()?;
+    let no_runs = || {
+        format!(
+            "pipeline `{}` has no runs yet; run it with `pai-engine run {}`",
+            pipeline.name,
+            file.display()
+        )
+    };
+    let catalog = ws.existing_catalog()?.with_context(no_runs)?;
     let run = catalog
         .list_runs(10_000)?
         .into_iter()
         .find(|r| r.pipeline == pipeline.name && r.kind == "pipeline")
-        .with_context(|| {
-            format!(
-                "pipeline `{}` has no runs yet; run it with `pai-engine run {}`",
-                pipeline.name,
-                file.display()
-            )
-        })?;
+        .with_context(no_runs)?;
     let mut entries = Vec::new();
     for node in catalog.node_runs(&run.id)? {
         for a in node.outputs.iter().filter(|a| a.kind == PortType::Model) {

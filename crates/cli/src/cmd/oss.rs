@@ -2,8 +2,9 @@
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use pai_store::{OssUri, Store};
+use pai_store::{Oss, OssUri, Store};
 
 use crate::output::{Format, print_json, print_table};
 
@@ -32,24 +33,35 @@ pub enum OssCommand {
 }
 
 /// Runs an `oss` subcommand; a failed access prints its error and exits 1.
+/// Both only read: without a catalog (nothing recorded, so no export to
+/// recover) they open the buckets alone and create nothing.
 pub fn run(cmd: OssCommand) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&super::workspace()?)?;
+    let ws = super::workspace()?;
+    let oss = if ws.catalog_path().is_file() {
+        Store::open(&ws)?.oss
+    } else {
+        Oss::new(
+            Arc::new(ws.config.clone()),
+            ws.config_dir(),
+            ws.state_dir.clone(),
+        )?
+    };
     let result = match cmd {
-        OssCommand::Ls { uri, role, format } => ls(&store, &uri, role.as_deref(), format),
-        OssCommand::Cat { uri, role } => cat(&store, &uri, role.as_deref()),
+        OssCommand::Ls { uri, role, format } => ls(&oss, &uri, role.as_deref(), format),
+        OssCommand::Cat { uri, role } => cat(&oss, &uri, role.as_deref()),
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", crate::report::Report(&e));
             Ok(ExitCode::from(1))
         }
     }
 }
 
-fn ls(store: &Store, uri: &str, role: Option<&str>, format: Format) -> anyhow::Result<()> {
+fn ls(oss: &Oss, uri: &str, role: Option<&str>, format: Format) -> anyhow::Result<()> {
     let uri = OssUri::parse(uri).map_err(anyhow::Error::msg)?;
-    let objects = store.oss.list(&uri, role)?;
+    let objects = oss.list(&uri, role)?;
     if format == Format::Json {
         return print_json(&objects);
     }
@@ -61,9 +73,9 @@ fn ls(store: &Store, uri: &str, role: Option<&str>, format: Format) -> anyhow::R
     Ok(())
 }
 
-fn cat(store: &Store, uri: &str, role: Option<&str>) -> anyhow::Result<()> {
+fn cat(oss: &Oss, uri: &str, role: Option<&str>) -> anyhow::Result<()> {
     let uri = OssUri::parse(uri).map_err(anyhow::Error::msg)?;
-    let bytes = store.oss.get(&uri, role)?;
+    let bytes = oss.get(&uri, role)?;
     std::io::stdout().write_all(&bytes)?;
     Ok(())
 }

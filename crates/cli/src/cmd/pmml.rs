@@ -1,7 +1,7 @@
 //! `pai-engine pmml score`: scores a CSV or Parquet table with a PMML
 //! document written by any producer.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -55,6 +55,7 @@ pub fn run(cmd: PmmlCommand) -> anyhow::Result<ExitCode> {
         )
     };
     let table = read_table(&input, in_format)?;
+    check_shared_fields(&compiled, &table, &model, &input)?;
     let t = Instant::now();
     let mut scored = pai_components::pmml_table::score_table(&compiled, &table)?;
     let elapsed = t.elapsed();
@@ -77,4 +78,38 @@ pub fn run(cmd: PmmlCommand) -> anyhow::Result<ExitCode> {
         output.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// A table that shares no column with the model's input fields would score
+/// every row as all-missing: almost surely the wrong table, so an error
+/// naming the fields the model reads.
+fn check_shared_fields(
+    model: &pai_pmml::PmmlModel,
+    table: &arrow::array::RecordBatch,
+    model_path: &Path,
+    input: &Path,
+) -> anyhow::Result<()> {
+    let inputs = model.input_fields();
+    if inputs.is_empty()
+        || inputs
+            .iter()
+            .any(|f| table.schema().column_with_name(&f.name).is_some())
+    {
+        return Ok(());
+    }
+    let list = |names: Vec<&str>| {
+        names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let schema = table.schema();
+    bail!(
+        "`{}` has none of the input fields of the model `{}`: it reads {}; the table has {}",
+        input.display(),
+        model_path.display(),
+        list(inputs.iter().map(|f| f.name.as_str()).collect()),
+        list(schema.fields().iter().map(|f| f.name().as_str()).collect())
+    )
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use pai_core::{NodeState, RunState};
 use pai_scheduler::{ComponentExecutor, RunOptions, Scheduler};
-use pai_store::Catalog;
+use pai_store::{Catalog, SqliteCatalog};
 
 use crate::output::{human_ms, print_table};
 use crate::progress::Progress;
@@ -54,16 +54,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Interrupts::install()?
     };
     let ws = super::workspace()?;
-    let catalog = Arc::new(ws.catalog()?);
-    super::reap(catalog.as_ref());
-    let file = match (&args.file, &args.resume) {
-        (Some(f), _) => f.clone(),
-        (None, Some(id)) => PathBuf::from(catalog.get_run(id)?.manifest_path),
-        (None, None) => bail!("give a manifest file to run, or `--resume RUN_ID`"),
-    };
+    if args.dry_run {
+        return dry_run(&ws, &args);
+    }
+    // an invalid or missing manifest leaves no workspace behind
+    let existing = ws.existing_catalog()?;
+    if let Some(c) = &existing {
+        super::reap(c);
+    }
+    let file = manifest_file(&args, existing.as_ref())?;
     let Some(pipeline) = super::load_manifest(&file) else {
         return Ok(ExitCode::from(1));
     };
+    let catalog = Arc::new(ws.catalog()?);
     let project = pipeline
         .project
         .clone()
@@ -72,14 +75,6 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         || std::thread::available_parallelism().map_or(2, |n| n.get()),
         |p| p as usize,
     );
-    if args.dry_run {
-        let store = pai_store::Store::open(&ws)?;
-        let reused = match &args.resume {
-            Some(id) => super::dry_run::succeeded_nodes(catalog.as_ref(), id)?,
-            None => Default::default(),
-        };
-        return super::dry_run::print_plan(&store, &pipeline, &project, &reused);
-    }
     let manifest_path = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
     let opts = RunOptions {
         parallelism,
@@ -204,4 +199,46 @@ fn print_states(nodes: &[pai_store::NodeRecord]) {
         &["NODE", "COMPONENT", "STATE", "ATTEMPTS", "DURATION"],
         &rows,
     );
+}
+
+/// The manifest to run: the file given, or the one of the run resumed.
+fn manifest_file(args: &Args, catalog: Option<&SqliteCatalog>) -> anyhow::Result<PathBuf> {
+    match (&args.file, &args.resume, catalog) {
+        (Some(f), _, _) => Ok(f.clone()),
+        (None, Some(id), Some(c)) => Ok(PathBuf::from(c.get_run(id)?.manifest_path)),
+        (None, Some(id), None) => Err(pai_store::StoreError::UnknownRun(id.clone()).into()),
+        (None, None, _) => bail!("give a manifest file to run, or `--resume RUN_ID`"),
+    }
+}
+
+/// `--dry-run`: prints the plan; reads the catalog only when there is one,
+/// and creates nothing.
+fn dry_run(ws: &pai_store::Workspace, args: &Args) -> anyhow::Result<ExitCode> {
+    let catalog = ws.existing_catalog()?;
+    let file = manifest_file(args, catalog.as_ref())?;
+    let Some(pipeline) = super::load_manifest(&file) else {
+        return Ok(ExitCode::from(1));
+    };
+    let project = pipeline
+        .project
+        .clone()
+        .unwrap_or_else(|| ws.default_project().to_string());
+    let reused = match (&args.resume, &catalog) {
+        (Some(id), Some(c)) => super::dry_run::succeeded_nodes(c, id)?,
+        _ => Default::default(),
+    };
+    let (billing, usage) = match catalog {
+        Some(_) => {
+            let store = pai_store::Store::open(ws)?;
+            (store.billing.clone(), Some(store.usage))
+        }
+        None => {
+            let billing = pai_store::Billing::from_config(&ws.config).map_err(|message| {
+                let path = ws.config_path.clone().unwrap_or_default();
+                anyhow::anyhow!("`{}`: {message}", path.display())
+            })?;
+            (billing, None)
+        }
+    };
+    super::dry_run::print_plan(&billing, usage.as_deref(), &pipeline, &project, &reused)
 }

@@ -49,7 +49,10 @@ pub enum RunsCommand {
 
 /// Runs a `runs` subcommand.
 pub fn run(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
-    let catalog = super::workspace()?.catalog()?;
+    // reading changes nothing: without a catalog there is no run to show
+    let Some(catalog) = super::workspace()?.existing_catalog()? else {
+        return no_runs_yet(cmd);
+    };
     super::reap(&catalog);
     match cmd {
         RunsCommand::List { format, limit } => {
@@ -142,4 +145,23 @@ pub fn run(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the `runs` subcommands say where nothing was ever recorded.
+fn no_runs_yet(cmd: RunsCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        RunsCommand::List { format, .. } => {
+            if format == Format::Json {
+                print_json(&Vec::<()>::new())?;
+            } else {
+                eprintln!("no runs yet; run a pipeline with `pai-engine run FILE`");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RunsCommand::Show { run_id, .. } | RunsCommand::Logs { run_id, .. } => {
+            anyhow::bail!(
+                "no run `{run_id}`: no runs yet in this workspace; run a pipeline with `pai-engine run FILE`"
+            )
+        }
+    }
 }

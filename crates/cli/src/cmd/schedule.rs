@@ -48,9 +48,9 @@ enum ScheduleCommand {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Each schedule's last fire, next fire, state and last run result.
+    /// Each schedule's last fire, next fire, state and last run result; only reads (registers nothing).
     List {
-        /// Manifests to register first (files or directories).
+        /// Manifests whose schedules to list too (files or directories; default: the workspace's `pipelines/`).
         #[arg(short, long = "file")]
         files: Vec<PathBuf>,
         /// Output format.
@@ -479,11 +479,81 @@ struct ListRow {
     next_fire: Option<String>,
 }
 
+/// The schedules of `files`, or by default of the workspace's
+/// `pipelines/` directory, read without registering them. An invalid
+/// manifest named on the command line is an error; one found in the
+/// directory is skipped with a warning.
+fn manifest_defs(ws: &pai_store::Workspace, files: &[PathBuf]) -> anyhow::Result<Vec<ScheduleDef>> {
+    let explicit = !files.is_empty();
+    let paths = if explicit {
+        expand(files)?
+    } else {
+        let root = match ws.config_path.as_ref().and_then(|p| p.parent()) {
+            Some(dir) => dir.to_path_buf(),
+            None => std::env::current_dir().context("cannot read the current directory")?,
+        };
+        let dir = root.join("pipelines");
+        if dir.is_dir() {
+            expand(&[dir])?
+        } else {
+            Vec::new()
+        }
+    };
+    let mut defs = Vec::new();
+    for path in paths {
+        match pai_trigger::load_defs(&path) {
+            Ok(d) => defs.extend(d),
+            Err(pai_trigger::TriggerError::Manifest(e)) if explicit => {
+                for d in &e.0 {
+                    eprintln!("error: {d}");
+                }
+                bail!("`{}` is not a valid manifest", path.display());
+            }
+            Err(pai_trigger::TriggerError::Manifest(_)) => eprintln!(
+                "warning: skipped `{0}`: not a valid manifest (`pai-engine validate {0}` says why)",
+                path.display()
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(defs)
+}
+
+/// Lists the registered schedules and those of the workspace's manifests;
+/// it only reads: nothing is registered and no catalog is created.
 fn list(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
-    let (_ws, catalog) = catalog_with(files)?;
+    let ws = super::workspace()?;
+    let catalog = ws.existing_catalog()?;
+    let defs = manifest_defs(&ws, files)?;
+    let registered = match &catalog {
+        Some(c) => c.schedules()?,
+        None => Vec::new(),
+    };
     let now = Utc::now();
     let mut out = Vec::new();
-    for row in catalog.schedules()? {
+    for def in defs
+        .iter()
+        .filter(|d| registered.iter().all(|r| r.id != d.id))
+    {
+        let cron = &def.schedule.cron;
+        out.push(ListRow {
+            schedule: def.id.clone(),
+            cron: cron.expression().to_string(),
+            timezone: cron.timezone().name().to_string(),
+            state: if def.schedule.suspend {
+                "not registered, suspended (manifest)".into()
+            } else {
+                "not registered".into()
+            },
+            last_fire: None,
+            last_run: None,
+            next_fire: cron.next_after(now).map(|n| cron.format(n)),
+        });
+    }
+    let Some(catalog) = catalog else {
+        return print_list(out, format);
+    };
+    for row in registered {
         let fires = catalog.fires(Some(&row.id), 200)?;
         let last_fire = fires.first().cloned();
         let last_run = fires.iter().find(|f| f.run_id.is_some()).cloned();
@@ -517,8 +587,18 @@ fn list(files: &[PathBuf], format: Format) -> anyhow::Result<ExitCode> {
             next_fire,
         });
     }
+    print_list(out, format)
+}
+
+fn print_list(mut out: Vec<ListRow>, format: Format) -> anyhow::Result<ExitCode> {
+    out.sort_by(|a, b| a.schedule.cmp(&b.schedule));
     match format {
         Format::Json => print_json(&out)?,
+        Format::Table if out.is_empty() => {
+            eprintln!(
+                "no schedules: add `spec.schedules` to a manifest in `pipelines/`, or name manifests with `-f`"
+            );
+        }
         Format::Table => {
             let rows: Vec<Vec<String>> = out
                 .iter()

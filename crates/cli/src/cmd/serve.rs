@@ -79,7 +79,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             match SchedulerThread::start(&ws, paths, addr) {
                 Ok(t) => scheduler = Some(t),
                 Err(e) => {
-                    eprintln!("error: the scheduler did not start: {e:#}");
+                    eprintln!(
+                        "error: the scheduler did not start: {}",
+                        crate::report::Report(&e)
+                    );
                     scheduler_error = Some(e);
                 }
             }

@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => match e.downcast_ref::<ClientError>() {
             Some(_) => {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", crate::report::Report(&e));
                 Ok(ExitCode::from(1))
             }
             None => Err(e),

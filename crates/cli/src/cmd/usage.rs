@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use pai_store::{Bill, Store};
+use pai_store::{Bill, Billing, Store};
 
 use crate::output::{print_json, print_table};
 
@@ -36,36 +36,49 @@ pub struct Args {
 
 /// Prints the bill.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&super::workspace()?)?;
+    let ws = super::workspace()?;
+    // without a catalog nothing was metered, and reading creates nothing
+    let store = if ws.catalog_path().is_file() {
+        Some(Store::open(&ws)?)
+    } else {
+        None
+    };
+    let billing = match &store {
+        Some(s) => s.billing.clone(),
+        None => Billing::from_config(&ws.config).map_err(|message| {
+            let path = ws.config_path.clone().unwrap_or_default();
+            anyhow::anyhow!("`{}`: {message}", path.display())
+        })?,
+    };
     let month = match args.month {
         Some(m) => m,
-        None => store.billing.month_of(pai_store::now()),
+        None => billing.month_of(pai_store::now()),
     };
-    let (start, end) = store
-        .billing
-        .month_bounds(&month)
-        .map_err(anyhow::Error::msg)?;
+    let (start, end) = billing.month_bounds(&month).map_err(anyhow::Error::msg)?;
     if let Some(p) = &args.project {
         pai_core::check_model_name("project", p).map_err(anyhow::Error::msg)?;
     }
-    let counts = store.usage.month_counts(&store.billing, start, end)?;
-    let bill = Bill::new(&store.billing, &month, &counts, args.project.as_deref());
+    let counts = match &store {
+        Some(s) => s.usage.month_counts(&billing, start, end)?,
+        None => Vec::new(),
+    };
+    let bill = Bill::new(&billing, &month, &counts, args.project.as_deref());
     match args.format {
         BillFormat::Json => print_json(&bill)?,
         BillFormat::Csv => print_csv(&bill),
-        BillFormat::Table => print_bill(&bill, &store),
+        BillFormat::Table => print_bill(&bill, &billing),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_bill(bill: &Bill, store: &Store) {
+fn print_bill(bill: &Bill, billing: &Billing) {
     let scope = bill
         .project
         .as_deref()
         .map_or(String::new(), |p| format!(", project `{p}`"));
     println!(
         "usage for {} ({}{scope}); only succeeded requests are billed",
-        bill.month, store.billing.timezone
+        bill.month, billing.timezone
     );
     let rows: Vec<Vec<String>> = bill
         .classes
