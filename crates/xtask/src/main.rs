@@ -1,6 +1,7 @@
 //! `cargo xtask`: project tasks that need nothing but a Rust toolchain.
 //!
-//! `cargo xtask test [ARGS...]` runs `cargo test --workspace ARGS...` and
+//! `cargo xtask test [ARGS...]` runs `cargo test --workspace --no-fail-fast
+//! ARGS...` (every test binary, also after one fails) and
 //! ends the run with one summary of every suite that was skipped because a
 //! tool was missing, and how to enable each (see `pai-testkit`), and the
 //! line `summary: N passed, N failed, N skipped` adding up every test
@@ -36,7 +37,7 @@ fn test(args: Vec<String>) -> ExitCode {
     let _ = std::fs::remove_dir_all(&dir);
     let mut totals = Totals::default();
     let status = Command::new(cargo)
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--no-fail-fast"])
         .args(&args)
         .env(pai_testkit::SKIP_DIR_VAR, &dir)
         .stdout(Stdio::piped())
