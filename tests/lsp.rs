@@ -17,7 +17,6 @@ mod client;
 mod edit;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use client::Client;
 use serde_json::Value;
@@ -358,14 +357,7 @@ fn each_classic_mistake_is_one_diagnostic_at_its_line() {
 #[test]
 fn example_manifests_have_no_diagnostics() {
     let Some(mut lsp) = server() else { return };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("pipelines"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty());
-    for f in &files {
+    for f in &crate::common::example_pipelines() {
         let diags = lsp.open(&client::file_uri(f), &std::fs::read_to_string(f).unwrap());
         assert!(diags.is_empty(), "{}: {diags:#?}", f.display());
     }

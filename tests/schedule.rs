@@ -297,8 +297,8 @@ fn interrupt(ws: &Ws, child: &mut Child) {
         .status()
         .unwrap();
     let status = child.wait().unwrap();
-    let log = std::fs::read_to_string(ws.path().join(format!("trigger-{pid}.log")))
-        .unwrap_or_default();
+    let log =
+        std::fs::read_to_string(ws.path().join(format!("trigger-{pid}.log"))).unwrap_or_default();
     assert!(status.success(), "{status:?}; its standard error:\n{log}");
 }
 

@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{Ws, repo, stderr, stdout};
+use common::{Ws, example_pipelines, repo, stderr, stdout};
 
 /// Validates one negative manifest and returns its diagnostic lines.
 fn diagnostics(name: &str) -> Vec<String> {
@@ -200,17 +200,6 @@ fn committed_schema_is_current() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, comp_names);
-}
-
-fn example_pipelines() -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(repo().join("pipelines"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty());
-    files
 }
 
 #[test]

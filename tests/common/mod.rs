@@ -175,3 +175,16 @@ pub fn kill_at(ws: &Ws, point: &str, args: &[&str]) {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// The example manifests, `pipelines/*.yaml` (not the deliberately
+/// invalid ones below it), sorted.
+pub fn example_pipelines() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(repo().join("pipelines"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    files
+}

@@ -4,9 +4,9 @@ mod cmd;
 mod git;
 mod output;
 mod progress;
+mod report;
 mod signals;
 mod summary;
-mod report;
 
 use std::process::ExitCode;
 

@@ -149,6 +149,16 @@ pub fn result_lines(nodes: &[NodeRecord], is_final: &dyn Fn(&str) -> bool) -> Ve
     out
 }
 
+/// A node's state as the run and `runs show` print it: `(reused)` marks a
+/// node whose outputs came from the resumed run.
+pub fn state_label(n: &pai_store::NodeRecord) -> String {
+    let mut state = n.state.to_string();
+    if n.reused_from.is_some() {
+        state.push_str(" (reused)");
+    }
+    state
+}
+
 /// `1 node`, `2 nodes`: a count with the right form of its noun.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

@@ -82,7 +82,7 @@ impl Store {
     pub fn recover_exports(&self) -> Result<usize, StoreError> {
         let mut rolled = 0;
         for (id, objects, pid) in self.models.catalog().pending_exports()? {
-            if process_alive(pid) {
+            if crate::owner::pid_alive(pid) {
                 continue;
             }
             for o in &objects {
@@ -100,24 +100,5 @@ impl Store {
             rolled += 1;
         }
         Ok(rolled)
-    }
-}
-
-/// Whether a process with this id is running on this machine.
-fn process_alive(pid: u32) -> bool {
-    if pid == std::process::id() {
-        return true;
-    }
-    let proc_dir = std::path::Path::new("/proc");
-    if !proc_dir.is_dir() {
-        // No way to tell here: assume the writer is alive.
-        return true;
-    }
-    match std::fs::read_to_string(proc_dir.join(pid.to_string()).join("stat")) {
-        // A zombie (state `Z`) has died and only awaits its parent.
-        Ok(stat) => !stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => false,
     }
 }

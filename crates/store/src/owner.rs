@@ -63,6 +63,13 @@ pub fn host_name() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Whether a process with this pid runs on this host now (a zombie has
+/// died and only awaits its parent); `true` where that cannot be told (no
+/// `/proc`), so that nothing of a live process is taken for dead.
+pub(crate) fn pid_alive(pid: u32) -> bool {
+    pid == std::process::id() || !proc_available() || process_start(pid).is_some()
+}
+
 fn proc_available() -> bool {
     std::path::Path::new("/proc/self/stat").exists()
 }

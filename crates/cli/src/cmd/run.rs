@@ -182,14 +182,10 @@ fn print_states(nodes: &[pai_store::NodeRecord]) {
     let rows: Vec<Vec<String>> = nodes
         .iter()
         .map(|n| {
-            let mut state = n.state.to_string();
-            if n.reused_from.is_some() {
-                state.push_str(" (reused)");
-            }
             vec![
                 n.node_id.clone(),
                 n.component.clone(),
-                state,
+                summary::state_label(n),
                 n.attempts.to_string(),
                 human_ms(n.duration_ms),
             ]

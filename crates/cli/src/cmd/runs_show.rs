@@ -28,13 +28,9 @@ pub fn print_compact(run: &RunRecord, nodes: &[NodeRecord]) {
     let rows: Vec<Vec<String>> = nodes
         .iter()
         .map(|n| {
-            let mut state = n.state.to_string();
-            if n.reused_from.is_some() {
-                state.push_str(" (reused)");
-            }
             vec![
                 n.node_id.clone(),
-                state,
+                summary::state_label(n),
                 human_ms(n.duration_ms),
                 summary::headline(n.metrics.as_ref()).unwrap_or_default(),
             ]
