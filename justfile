@@ -16,6 +16,10 @@ schema:
 ci:
     bash .ci/run
 
+# The release and dist profiles side by side: clean build times, then benchmarks.
+bench-profiles:
+    bash bench/profiles.sh
+
 # Benchmarks; figures go to docs/BENCHMARKS.md.
 bench:
     cargo bench -p pai-scheduler --bench scheduler_overhead

@@ -1,5 +1,5 @@
 //! Times the phases of reading a large CSV (a profiling aid for `read_table`).
-//! `cargo run --release -p pai-components --example csv_phases -- FILE.csv`
+//! `cargo run --profile dist -p pai-components --example csv_phases -- FILE.csv`
 use std::time::Instant;
 
 fn main() {

@@ -1,6 +1,6 @@
 //! Times the Lorenz engine on synthetic data and reports the peak resident memory.
 //!
-//! `cargo run --release -p pai-eval --example lorenz_bench -- [values] [threads] [repeats] [weighted] [budget_mb]`
+//! `cargo run --profile dist -p pai-eval --example lorenz_bench -- [values] [threads] [repeats] [weighted] [budget_mb]`
 //! (defaults: 10000000 values, 1 thread, 3 repeats, unweighted, 1024 MB budget). Values are uniform in
 //! `[0, 1000)` and are generated batch by batch, so the peak memory is the engine's own.
 

@@ -5,7 +5,7 @@
 //! written from scikit-learn's
 //! `make_classification(n_samples=1_000_000, n_features=20, random_state=0)`.
 //! Run with
-//! `cargo run --release -p pai-ml --example bench_kmeans [first_seed] [n_seeds] [k] [max_iter]`;
+//! `cargo run --profile dist -p pai-ml --example bench_kmeans [first_seed] [n_seeds] [k] [max_iter]`;
 //! `RAYON_NUM_THREADS=1` for single-threaded figures. Comparing with
 //! `max_iter` 1 separates the cost per Lloyd iteration from the rest.
 

@@ -5,7 +5,7 @@
 //! X) when present — written by scikit-learn's
 //! `make_classification(n_samples=1_000_000, n_features=20, random_state=0)`
 //! — otherwise generates a similar table. Run with
-//! `cargo run --release -p pai-ml --example bench_linear [rows]`.
+//! `cargo run --profile dist -p pai-ml --example bench_linear [rows]`.
 
 use std::time::Instant;
 

@@ -17,7 +17,7 @@
 //! ```
 //!
 //! Usage:
-//! `cargo run --release -p pai-ml --example gbdt_bench -- /tmp/treebench/mc1m.bin [num_trees]`
+//! `cargo run --profile dist -p pai-ml --example gbdt_bench -- /tmp/treebench/mc1m.bin [num_trees]`
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! Batch-scoring throughput of one PMML document on one CSV, through the
 //! public API (`PmmlModel::evaluate_batch` over `Column::F64` columns).
 //!
-//! `cargo run --release -p pai-pmml --example batch_throughput -- MODEL.pmml ROWS.csv REPS [PROBS_OUT]`
+//! `cargo run --profile dist -p pai-pmml --example batch_throughput -- MODEL.pmml ROWS.csv REPS [PROBS_OUT]`
 //!
 //! Reading the CSV and parsing the model are not timed; each of the REPS
 //! timed runs scores every record and builds the output columns. With

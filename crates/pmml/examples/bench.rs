@@ -1,7 +1,7 @@
 //! Rough timings: single-record and batch scoring of the breast-cancer
 //! scaler + logistic regression fixture, and loading a 100-tree GBDT document.
 //!
-//! `cargo run --release -p pai-pmml --example bench [GBDT.pmml]`
+//! `cargo run --profile dist -p pai-pmml --example bench [GBDT.pmml]`
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! Times the EAS predict hot path in-process (parse the body, score, write
 //! the answer) for a native model, without HTTP:
 //!
-//! `cargo run --release -p pai-serve --example predict_bench -- MODEL.meta BODY.json [ITERATIONS]`
+//! `cargo run --profile dist -p pai-serve --example predict_bench -- MODEL.meta BODY.json [ITERATIONS]`
 //!
 //! Prints the time per request and the rows per second, and the answer's
 //! first bytes.

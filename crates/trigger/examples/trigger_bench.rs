@@ -1,7 +1,7 @@
 //! Fire latency and CPU of the trigger: N schedules firing every second
 //! for S seconds on the system clock, runs that end at once, a real SQLite
 //! catalog; then the same schedules idle (no slot due) for S/3 seconds.
-//! `cargo run --release -p pai-trigger --example trigger_bench -- 1000 60`
+//! `cargo run --profile dist -p pai-trigger --example trigger_bench -- 1000 60`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
