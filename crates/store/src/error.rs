@@ -44,6 +44,16 @@ pub enum StoreError {
     /// A run id that is not in the catalog.
     #[error("no run `{0}` in the catalog; `pai-engine runs list` shows the runs")]
     UnknownRun(String),
+    /// `PIPELINE@latest` of a pipeline with no run.
+    #[error(
+        "no run of pipeline `{pipeline}` in the catalog (a pipeline is named by its manifest's `metadata.name`); {known}"
+    )]
+    NoPipelineRun {
+        /// The pipeline named.
+        pipeline: String,
+        /// The pipelines that have runs, as a sentence.
+        known: String,
+    },
     /// A run id prefix that matches several runs.
     #[error(
         "run id prefix `{prefix}` is ambiguous: it matches {count} runs ({matches}); give more of the id"

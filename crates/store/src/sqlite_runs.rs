@@ -8,6 +8,33 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::sqlite::{RUN_COLS, run_from_row};
 use crate::{RunRecord, StoreError};
 
+/// The error for `PIPELINE@latest` without a run: it lists the pipelines
+/// that have runs (a few), since a file name is often taken for the
+/// pipeline's name.
+fn no_pipeline_run(conn: &Connection, pipeline: &str) -> rusqlite::Result<StoreError> {
+    let mut stmt = conn.prepare("SELECT DISTINCT pipeline FROM runs ORDER BY pipeline LIMIT ?1")?;
+    let names = stmt
+        .query_map([LISTED as i64 + 1], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let known = if names.is_empty() {
+        "there are no runs yet".to_string()
+    } else {
+        let mut listed: Vec<String> = names
+            .iter()
+            .take(LISTED)
+            .map(|n| format!("`{n}`"))
+            .collect();
+        if names.len() > LISTED {
+            listed.push("…".into());
+        }
+        format!("pipelines with runs: {}", listed.join(", "))
+    };
+    Ok(StoreError::NoPipelineRun {
+        pipeline: pipeline.to_string(),
+        known,
+    })
+}
+
 /// How many matching ids an ambiguous prefix error lists.
 const LISTED: usize = 5;
 
@@ -35,7 +62,10 @@ pub(crate) fn resolve(
                 run_from_row,
             )
             .optional()?;
-        return run.map_or_else(unknown, |r| Ok(Ok(r)));
+        return match run {
+            Some(r) => Ok(Ok(r)),
+            None => Ok(Err(no_pipeline_run(conn, pipeline)?)),
+        };
     }
     let exact = conn
         .query_row(&format!("{newest} WHERE id = ?1"), [spec], run_from_row)
