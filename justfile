@@ -1,8 +1,8 @@
 # pai-engine tasks. `just --list` shows them.
 
-# Run an example pipeline (release build: the quick-start profile).
+# Run an example pipeline (the quick start's dev build).
 run pipeline="pipelines/breast_cancer_lr.yaml":
-    cargo run --release -- run {{pipeline}}
+    cargo run -- run {{pipeline}}
 
 # The test suite (the README's test command): ends with a summary of skipped suites.
 test:
