@@ -186,7 +186,6 @@ fn independent_branches_run_at_the_same_time() {
         "p.yaml",
         &manifest("diamond", &nodes).replace("spec:\n", "spec:\n  parallelism: 2\n"),
     );
-    let started = Instant::now();
     let out = ws.run(&["run", m.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let show = ws.show(&run_id(&out));
@@ -203,12 +202,9 @@ fn independent_branches_run_at_the_same_time() {
         l0 < r1 && r0 < l1,
         "left {l0}..{l1} and right {r0}..{r1} did not overlap"
     );
+    // the recorded spans prove the overlap; the wall clock of a loaded
+    // machine would prove nothing more
     assert!(span("join").0 >= l1.clone().max(r1.clone()));
-    assert!(
-        started.elapsed() < Duration::from_millis(1900),
-        "took {:?}",
-        started.elapsed()
-    );
     // with parallelism 1 they are serialized
     let m1 = ws.write(
         "p1.yaml",
