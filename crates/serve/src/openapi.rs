@@ -186,4 +186,31 @@ mod tests {
             }
         }
     }
+
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x.as_str()) {
+                        ("$ref", Some(r)) => out.push(r),
+                        _ => refs(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(xs) => xs.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_ref_names_a_component() {
+        let d = super::document();
+        let mut found = Vec::new();
+        refs(&d, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let ptr = r.strip_prefix('#').unwrap();
+            assert!(d.pointer(ptr).is_some(), "dangling `{r}`");
+        }
+    }
 }
