@@ -1,6 +1,6 @@
 //! The OpenAPI 3.0 document of the server, served at `/openapi.json`:
-//! built by hand with `serde_json`, one entry per route of
-//! [`crate::server::router`].
+//! built by hand with `serde_json`, one operation per route of
+//! [`crate::routes::ROUTES`] (the tests there check both ways).
 
 use serde_json::{Value, json};
 
