@@ -24,6 +24,7 @@ pub mod openapi;
 pub mod predict;
 pub mod reconcile;
 pub mod registry;
+pub mod routes;
 pub mod rows;
 mod rows_fast;
 pub mod server;

@@ -1,6 +1,6 @@
 //! The OpenAPI 3.0 document of the server, served at `/openapi.json`:
-//! built by hand with `serde_json`, one entry per route of
-//! [`crate::server::router`].
+//! built by hand with `serde_json`, one operation per route of
+//! [`crate::routes::ROUTES`] (the tests there check both ways).
 
 use serde_json::{Value, json};
 
@@ -59,6 +59,38 @@ fn path_param(name: &str, what: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "description": what, "schema": {"type": "string"}})
 }
 
+/// Answers 503 with no body while not ready.
+fn not_ready(mut o: Value) -> Value {
+    o["responses"]["503"] =
+        json!({"description": "The first reconcile pass is not done yet (no body)"});
+    o
+}
+
+/// The header giving the JSON part's length of a binary-data body.
+const HEADER_LEN: &str = "Inference-Header-Content-Length";
+
+/// A V2 inference operation: a JSON body, or (binary tensor data
+/// extension) a JSON header followed by raw tensor bytes.
+fn infer(summary: &str, req: &Value, resp: &Value, security: &Value) -> Value {
+    let binary = json!({"type": "string", "format": "binary", "description": format!("The JSON request (its length in `{HEADER_LEN}`) followed by the tensors' raw bytes")});
+    let mut o = op(
+        summary,
+        ok_json(resp.clone()),
+        &[400, 401, 404, 413, 503],
+        json!({
+            "security": security,
+            "parameters": [{"name": HEADER_LEN, "in": "header", "required": false, "schema": {"type": "integer", "minimum": 0}, "description": "Binary tensor data: the length of the JSON part of the body"}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": req}, "application/octet-stream": {"schema": binary}}}
+        }),
+    );
+    o["responses"]["200"] = json!({
+        "description": "OK; the answer is binary (`application/octet-stream`, with `Inference-Header-Content-Length`) when an output asks for `binary_data` (or the request for `binary_data_output`)",
+        "headers": {HEADER_LEN: {"schema": {"type": "integer"}, "description": "The length of the JSON part of a binary answer"}},
+        "content": {"application/json": {"schema": resp}, "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+    });
+    o
+}
+
 /// The OpenAPI document.
 pub fn document() -> Value {
     let admin = json!([{"adminToken": []}]);
@@ -97,7 +129,7 @@ pub fn document() -> Value {
             "/api/v2/services/{name}/version": {
                 "parameters": [name],
                 "put": svc_op("Roll back: make `version` (default: the one before the current) current again; the pointer moves and no version is added", &[400, 401, 404, 409, 413, 422, 503],
-                    json!({"security": admin, "requestBody": body(json!({"type": "object", "properties": {"version": {"type": "integer", "minimum": 1}}}), false)}))
+                    json!({"security": admin, "requestBody": body(json!({"type": "object", "properties": {"version": {"type": "integer", "minimum": 1}}, "additionalProperties": false}), false)}))
             },
             "/api/v2/services/{name}/stop": {"parameters": [name], "post": svc_op("Stop a service", &[401, 404, 503], json!({"security": admin}))},
             "/api/v2/services/{name}/start": {"parameters": [name], "post": svc_op("Start a stopped or failed service", &[401, 404, 503], json!({"security": admin}))},
@@ -106,15 +138,15 @@ pub fn document() -> Value {
                 "post": op("EAS predict: an array of objects keyed by field name in, an array of result objects out", ok_json(rows.clone()), &[400, 401, 404, 413, 503],
                     json!({"security": service, "requestBody": body(rows, true)}))
             },
-            "/v2": {"get": op("Server metadata", ok_json(json!({"type": "object"})), &[], json!({}))},
+            "/v2": {"get": op("Server metadata", ok_json(json!({"$ref": "#/components/schemas/ServerMetadata"})), &[], json!({}))},
             "/v2/health/live": {"get": op("Liveness", plain_ok.clone(), &[], json!({}))},
-            "/v2/health/ready": {"get": op("Readiness (after the first reconcile pass)", plain_ok.clone(), &[503], json!({}))},
+            "/v2/health/ready": {"get": not_ready(op("Readiness (after the first reconcile pass)", plain_ok.clone(), &[], json!({})))},
             "/v2/models/{name}": {"parameters": [name], "get": op("Model metadata", ok_json(meta.clone()), &[401, 404, 503], json!({"security": service}))},
             "/v2/models/{name}/ready": {"parameters": [name], "get": op("Model readiness", plain_ok.clone(), &[401, 404, 503], json!({"security": service}))},
-            "/v2/models/{name}/infer": {"parameters": [name], "post": op("Inference", ok_json(infer_resp.clone()), &[400, 401, 404, 413, 503], json!({"security": service, "requestBody": body(infer_req.clone(), true)}))},
+            "/v2/models/{name}/infer": {"parameters": [name], "post": infer("Inference", &infer_req, &infer_resp, &service)},
             "/v2/models/{name}/versions/{version}": {"parameters": [name, version], "get": op("Model version metadata", ok_json(meta), &[401, 404, 503], json!({"security": service}))},
             "/v2/models/{name}/versions/{version}/ready": {"parameters": [name, version], "get": op("Model version readiness", plain_ok, &[401, 404, 503], json!({"security": service}))},
-            "/v2/models/{name}/versions/{version}/infer": {"parameters": [name, version], "post": op("Inference on a version", ok_json(infer_resp), &[400, 401, 404, 413, 503], json!({"security": service, "requestBody": body(infer_req, true)}))},
+            "/v2/models/{name}/versions/{version}/infer": {"parameters": [name, version], "post": infer("Inference on a version", &infer_req, &infer_resp, &service)},
             "/metrics": {"get": op("Prometheus metrics", json!({"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}), &[], json!({}))},
             "/openapi.json": {"get": op("This document", ok_json(json!({"type": "object"})), &[], json!({}))}
         },
@@ -124,6 +156,7 @@ pub fn document() -> Value {
                 "serviceToken": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "The service's token"}
             },
             "schemas": {
+                "ServerMetadata": {"type": "object", "required": ["name", "version", "extensions"], "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "extensions": {"type": "array", "items": {"type": "string"}}}},
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
                 "UsageContext": {"type": "object", "required": ["project"], "properties": {"project": {"type": "string"}, "pipeline": {"type": "string"}, "run_id": {"type": "string"}, "node": {"type": "string"}}},
                 "ServiceSpec": {
@@ -185,5 +218,46 @@ mod tests {
                 assert!(item["parameters"].is_array(), "{p}");
             }
         }
+    }
+
+    fn refs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    match (k.as_str(), x.as_str()) {
+                        ("$ref", Some(r)) => out.push(r),
+                        _ => refs(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(xs) => xs.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_ref_names_a_component() {
+        let d = super::document();
+        let mut found = Vec::new();
+        refs(&d, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let ptr = r.strip_prefix('#').unwrap();
+            assert!(d.pointer(ptr).is_some(), "dangling `{r}`");
+        }
+    }
+
+    #[test]
+    fn binary_inference_and_bare_readiness_are_described() {
+        let d = super::document();
+        let infer = &d["paths"]["/v2/models/{name}/infer"]["post"];
+        assert!(infer["requestBody"]["content"]["application/octet-stream"].is_object());
+        assert!(infer["responses"]["200"]["content"]["application/octet-stream"].is_object());
+        assert_eq!(
+            infer["parameters"][0]["name"],
+            "Inference-Header-Content-Length"
+        );
+        let ready = &d["paths"]["/v2/health/ready"]["get"]["responses"]["503"];
+        assert!(ready.is_object() && ready.get("content").is_none());
     }
 }

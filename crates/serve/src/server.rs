@@ -13,7 +13,6 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use axum::serve::ListenerExt;
 use pai_store::{Billing, Store, Workspace};
 
@@ -22,8 +21,9 @@ use crate::error::error_response;
 use crate::metrics::Metrics;
 use crate::model::load::Loader;
 use crate::registry::Registry;
+use crate::routes::ROUTES;
 use crate::status::json;
-use crate::{ServeError, admin, predict, reconcile, v2};
+use crate::{ServeError, reconcile};
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -43,46 +43,22 @@ pub struct ServeOptions {
 /// The default body limit: 16 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 << 20;
 
-/// Every route of the server.
+/// The router of every route of [`ROUTES`].
 pub fn router(app: Arc<App>) -> Router {
     let limit = app.max_body_bytes;
-    Router::new()
-        .route("/api/v2/services", get(admin::list).post(admin::create))
-        .route(
-            "/api/v2/services/{name}",
-            get(admin::show).put(admin::update).delete(admin::delete),
-        )
-        .route("/api/v2/services/{name}/version", put(admin::rollback))
-        .route("/api/v2/services/{name}/stop", post(admin::stop))
-        .route("/api/v2/services/{name}/start", post(admin::start))
-        .route("/api/predict/{name}", post(predict::predict))
-        .route("/v2", get(v2::server_metadata))
-        .route("/v2/health/live", get(v2::live))
-        .route("/v2/health/ready", get(v2::ready))
-        .route("/v2/models/{name}", get(v2::metadata))
-        .route("/v2/models/{name}/ready", get(v2::model_ready))
-        .route("/v2/models/{name}/infer", post(v2::infer))
-        .route(
-            "/v2/models/{name}/versions/{version}",
-            get(v2::metadata_version),
-        )
-        .route(
-            "/v2/models/{name}/versions/{version}/ready",
-            get(v2::model_version_ready),
-        )
-        .route(
-            "/v2/models/{name}/versions/{version}/infer",
-            post(v2::infer_version),
-        )
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi))
+    let mut router = Router::new();
+    for r in ROUTES {
+        // Routes on the same path merge into one method router.
+        router = router.route(r.path, (r.handler)(r.verb.filter()));
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(app)
 }
 
-async fn metrics(State(app): State<Arc<App>>) -> Response {
+pub(crate) async fn metrics(State(app): State<Arc<App>>) -> Response {
     let text = app.metrics.render(&app.registry.states());
     let mut resp = (StatusCode::OK, text).into_response();
     resp.headers_mut().insert(
@@ -92,7 +68,7 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
     resp
 }
 
-async fn openapi() -> Response {
+pub(crate) async fn openapi() -> Response {
     json(StatusCode::OK, &crate::openapi::document())
 }
 
