@@ -413,10 +413,8 @@ mod tests {
         cat.create_run(&other, &[]).unwrap();
         assert_eq!(cat.get_run("latest").unwrap().id, "r2");
         assert_eq!(cat.get_run("p@latest").unwrap().id, "r1");
-        assert!(matches!(
-            cat.get_run("z@latest"),
-            Err(StoreError::UnknownRun(_))
-        ));
+        let none = cat.get_run("z@latest").unwrap_err();
+        assert!(matches!(none, StoreError::NoPipelineRun { .. }), "{none}");
         let err = cat.get_run("r").unwrap_err().to_string();
         assert!(err.contains("matches 2 runs"), "{err}");
         // `%` and `_` are not wildcards
