@@ -41,7 +41,8 @@ pub use config::{
 pub use error::StoreError;
 pub use exports::ExportObject;
 pub use model_catalog::{IfExists, ModelCatalog, ModelVersion, NewModelVersion};
-pub use models::{ModelFile, ModelRef, ModelStore};
+pub use models::{ModelFile, ModelStore};
+pub use pai_core::ModelRef;
 pub use money::Money;
 pub use oss::{ObjectEntry, Oss};
 pub use oss_uri::{OssUri, check_bucket, check_key};
