@@ -20,8 +20,8 @@ pub use context::{CancelFlag, LogLine, NodeOutputs, RunContext, RunInfo, Service
 pub use error::{Error, Result};
 pub use failpoint::failpoint;
 pub use names::{
-    MAX_NAME_LEN, MODEL_REF_PATTERN, ModelName, ModelRef, NAME_PATTERN, NAME_RULE, NameError, NameKind,
-    ProjectName, check_name, check_node_id, check_pipeline_name, suggest,
+    MAX_NAME_LEN, MODEL_REF_PATTERN, ModelName, ModelRef, NAME_PATTERN, NAME_RULE, NameError,
+    NameKind, ProjectName, check_name, check_node_id, check_pipeline_name, suggest,
 };
 pub use port::{PortSpec, PortType};
 pub use state::{NodeState, RunState};

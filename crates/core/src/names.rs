@@ -219,18 +219,19 @@ pub struct ModelRef {
 impl ModelRef {
     /// Parses and checks `NAME[@VERSION]`; `NAME@0` is refused.
     pub fn parse(text: &str) -> Result<Self, NameError> {
-        let (name, version) = match text.split_once('@') {
-            Some((n, v)) => {
-                let parsed = v.parse::<u32>().ok().filter(|v| *v > 0).ok_or_else(|| {
-                    NameError::Version {
-                        reference: text.to_string(),
-                        name: n.to_string(),
-                    }
-                })?;
-                (n, Some(parsed))
-            }
-            None => (text, None),
-        };
+        let (name, version) =
+            match text.split_once('@') {
+                Some((n, v)) => {
+                    let parsed = v.parse::<u32>().ok().filter(|v| *v > 0).ok_or_else(|| {
+                        NameError::Version {
+                            reference: text.to_string(),
+                            name: n.to_string(),
+                        }
+                    })?;
+                    (n, Some(parsed))
+                }
+                None => (text, None),
+            };
         Ok(ModelRef {
             name: ModelName::parse(name)?,
             version,
@@ -385,7 +386,7 @@ mod tests {
             "a/b",         // `/`
             "a b",         // space
             "é",           // non-ASCII
-            "ab\u{e9}",   // non-ASCII later
+            "ab\u{e9}",    // non-ASCII later
             long.as_str(), // 129 characters
         ] {
             assert!(ModelName::parse(bad).is_err(), "{bad:?}");
@@ -402,9 +403,15 @@ mod tests {
              (a letter, then letters, digits and `_`, at most 128 characters)"
         );
         let e = ProjectName::parse("a/b").expect_err("a/b");
-        assert!(e.to_string().starts_with("project name `a/b` is invalid"), "{e}");
+        assert!(
+            e.to_string().starts_with("project name `a/b` is invalid"),
+            "{e}"
+        );
         let e = check_name(NameKind::Export, "a\nb").expect_err("newline");
-        assert!(e.to_string().starts_with("export name `a\\nb` is invalid"), "{e}");
+        assert!(
+            e.to_string().starts_with("export name `a\\nb` is invalid"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -428,7 +435,16 @@ mod tests {
         );
         for bad in ["", "@3", "1m@3", "a/b", "../x@1"] {
             let e = ModelRef::parse(bad).expect_err(bad);
-            assert!(matches!(e, NameError::Invalid { kind: NameKind::OfflineModel, .. }), "{bad}: {e}");
+            assert!(
+                matches!(
+                    e,
+                    NameError::Invalid {
+                        kind: NameKind::OfflineModel,
+                        ..
+                    }
+                ),
+                "{bad}: {e}"
+            );
         }
     }
 
@@ -437,9 +453,16 @@ mod tests {
         let n: ModelName = serde_json::from_str("\"bc_lr\"").expect("valid");
         assert_eq!(serde_json::to_string(&n).expect("ser"), "\"bc_lr\"");
         let e = serde_json::from_str::<ModelName>("\"../x\"").expect_err("invalid");
-        assert!(e.to_string().contains("OfflineModel name `../x` is invalid"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("OfflineModel name `../x` is invalid"),
+            "{e}"
+        );
         let e = serde_json::from_str::<ProjectName>("\"a b\"").expect_err("invalid");
-        assert!(e.to_string().contains("project name `a b` is invalid"), "{e}");
+        assert!(
+            e.to_string().contains("project name `a b` is invalid"),
+            "{e}"
+        );
         let r: ModelRef = serde_json::from_str("\"m@2\"").expect("valid");
         assert_eq!(r.version, Some(2));
         assert_eq!(serde_json::to_string(&r).expect("ser"), "\"m@2\"");
@@ -448,7 +471,10 @@ mod tests {
     #[test]
     fn patterns_share_the_rule() {
         assert_eq!(NAME_PATTERN, "^[A-Za-z][A-Za-z0-9_]{0,127}$");
-        assert_eq!(MODEL_REF_PATTERN, "^[A-Za-z][A-Za-z0-9_]{0,127}(@[1-9][0-9]*)?$");
+        assert_eq!(
+            MODEL_REF_PATTERN,
+            "^[A-Za-z][A-Za-z0-9_]{0,127}(@[1-9][0-9]*)?$"
+        );
     }
 
     #[test]
