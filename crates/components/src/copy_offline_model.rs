@@ -18,11 +18,11 @@ use crate::offline_model::{describe, project_or_current, provenance, store, writ
 #[serde(deny_unknown_fields)]
 pub struct CopyOfflineModel {
     /// The name of the copy.
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub target_model_name: String,
     /// The project to copy into (default: the pipeline's project).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub dest_project: Option<String>,
     /// Add the copy as a new version when the target already exists.
     #[serde(default)]

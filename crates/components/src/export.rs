@@ -42,7 +42,7 @@ pub fn default_name(input: &Artifact) -> String {
 
 /// Checks a user-given export name: it becomes a file name.
 pub fn check_name(field: &str, name: &str) -> Result<()> {
-    pai_core::check_model_name("export", name)
+    pai_core::check_name(pai_core::NameKind::Export, name)
         .map_err(|m| Error::invalid(format!("`{field}`: {m}")))
 }
 

@@ -21,7 +21,7 @@ pub struct ExportGeneralModel {
     pub oss_path: String,
     /// The exported file name without extension (default: the model name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub rename: Option<String>,
     /// With `rename`: write to `oss_path/<rename>.*`, replacing the
     /// previous export, instead of a new per-run directory.

@@ -22,7 +22,7 @@ pub struct LinearRegression {
     /// Registers the trained model as a new version of this OfflineModel
     /// in the pipeline's project.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub output_model_name: Option<String>,
     /// Whether to also write the model as PMML (`model.xml`) next to the
     /// original format; the platform's "Whether to Generate PMML".

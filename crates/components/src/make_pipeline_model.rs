@@ -36,7 +36,7 @@ pub struct MakePipelineModel {
     /// The file name (without extension) in `oss_dir`; default
     /// `pipeline_model_<run id>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub file_name: Option<String>,
     /// Replace existing objects in `oss_dir`; without it an existing file
     /// is an error and nothing is written.
@@ -45,7 +45,7 @@ pub struct MakePipelineModel {
     /// Register the pipeline model as this OfflineModel (a new version in
     /// the pipeline's project).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub output_model_name: Option<String>,
 }
 

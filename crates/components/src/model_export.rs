@@ -20,7 +20,7 @@ pub struct ModelExport {
     pub oss_target_path: String,
     /// The exported file name without extension (default: the model name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub rename: Option<String>,
     /// The RAM role to write with (required by buckets with `require_role`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -154,7 +154,7 @@ pub fn provenance(meta_path: &Path) -> Option<Provenance> {
 pub fn project_or_current(ctx: &RunContext, field: &str, project: Option<&str>) -> Result<String> {
     match project {
         Some(p) => {
-            pai_core::check_model_name("project", p)
+            pai_core::ProjectName::check(p)
                 .map_err(|m| Error::invalid(format!("`{field}`: {m}")))?;
             Ok(p.to_string())
         }

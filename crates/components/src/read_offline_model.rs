@@ -14,11 +14,11 @@ use crate::offline_model::{project_or_current, store, store_error, write_version
 #[serde(deny_unknown_fields)]
 pub struct ReadOfflineModel {
     /// The model: `NAME` or `NAME@VERSION`.
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}(@[1-9][0-9]*)?$"))]
+    #[schemars(regex(pattern = pai_core::MODEL_REF_PATTERN))]
     pub model_name: String,
     /// The project to read from (default: the pipeline's project).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub project: Option<String>,
 }
 

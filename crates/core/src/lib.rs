@@ -19,7 +19,10 @@ pub use component::{Component, ComponentInfo};
 pub use context::{CancelFlag, LogLine, NodeOutputs, RunContext, RunInfo, Services, now_rfc3339};
 pub use error::{Error, Result};
 pub use failpoint::failpoint;
-pub use names::{check_model_name, check_node_id, check_pipeline_name, suggest};
+pub use names::{
+    MAX_NAME_LEN, MODEL_REF_PATTERN, ModelName, ModelRef, NAME_PATTERN, NAME_RULE, NameError,
+    NameKind, ProjectName, check_name, check_node_id, check_pipeline_name, suggest,
+};
 pub use port::{PortSpec, PortType};
 pub use state::{NodeState, RunState};
 pub use usage::{Metered, UsageClass, UsageContext, UsageEntry};

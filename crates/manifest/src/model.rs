@@ -46,7 +46,7 @@ pub struct Metadata {
     pub name: String,
     /// The project that models and tables belong to; the workspace's `default_project` otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,127}$"))]
+    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
     pub project: Option<String>,
     /// Free text describing the pipeline.
     #[serde(default, skip_serializing_if = "Option::is_none")]

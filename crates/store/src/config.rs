@@ -177,7 +177,7 @@ impl Config {
             message: describe_toml_error(&text, &e),
         })?;
         if let Some(p) = &config.default_project {
-            pai_core::check_model_name("project", p).map_err(|message| StoreError::Config {
+            pai_core::ProjectName::check(p).map_err(|message| StoreError::Config {
                 path: path.to_path_buf(),
                 message: format!("`default_project`: {message}"),
             })?;

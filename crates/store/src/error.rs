@@ -155,3 +155,9 @@ pub struct BudgetRefusal {
     /// The currency.
     pub currency: String,
 }
+
+impl From<pai_core::NameError> for StoreError {
+    fn from(e: pai_core::NameError) -> Self {
+        StoreError::Invalid(e.to_string())
+    }
+}

@@ -41,11 +41,12 @@ pub use config::{
 pub use error::StoreError;
 pub use exports::ExportObject;
 pub use model_catalog::{IfExists, ModelCatalog, ModelVersion, NewModelVersion};
-pub use models::{ModelFile, ModelRef, ModelStore};
+pub use models::{ModelFile, ModelStore};
 pub use money::Money;
 pub use oss::{ObjectEntry, Oss};
 pub use oss_uri::{OssUri, check_bucket, check_key};
 pub use owner::{RunOwner, host_name};
+pub use pai_core::ModelRef;
 pub use roles::{Access, authorize};
 pub use schedules::{
     ClaimOutcome, FireRecord, FireUpdate, NewFire, RegisterSchedule, ScheduleCatalog, ScheduleRow,

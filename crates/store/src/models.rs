@@ -10,38 +10,7 @@ use std::sync::Arc;
 use crate::Meter;
 use crate::model_catalog::{IfExists, ModelCatalog, ModelVersion, NewModelVersion};
 use crate::{StoreError, fsutil};
-
-/// `NAME` (the latest version) or `NAME@VERSION`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelRef {
-    /// The model name.
-    pub name: String,
-    /// A pinned version.
-    pub version: Option<u32>,
-}
-
-impl ModelRef {
-    /// Parses and checks `NAME[@VERSION]`.
-    pub fn parse(text: &str) -> Result<Self, StoreError> {
-        let (name, version) = match text.split_once('@') {
-            Some((n, v)) => {
-                let parsed = v.parse::<u32>().ok().filter(|v| *v > 0).ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "`{}`: the version after `@` must be a positive whole number, as in `{n}@3`",
-                        text.escape_debug()
-                    ))
-                })?;
-                (n, Some(parsed))
-            }
-            None => (text, None),
-        };
-        pai_core::check_model_name("OfflineModel", name).map_err(StoreError::Invalid)?;
-        Ok(ModelRef {
-            name: name.to_string(),
-            version,
-        })
-    }
-}
+use pai_core::{ModelName, ModelRef, ProjectName};
 
 /// A file of a model version: its source path and its extension
 /// (`meta`, `model` or `xml`).
@@ -105,8 +74,8 @@ impl ModelStore {
         if_exists: IfExists,
         meter: Option<&Meter<'_>>,
     ) -> Result<ModelVersion, StoreError> {
-        pai_core::check_model_name("project", &new.project).map_err(StoreError::Invalid)?;
-        pai_core::check_model_name("OfflineModel", &new.name).map_err(StoreError::Invalid)?;
+        ProjectName::check(&new.project)?;
+        ModelName::check(&new.name)?;
         let dir = self.model_dir(&new.project, &new.name);
         let staging = dir.join(".staging").join(unique_suffix());
         std::fs::create_dir_all(&staging).map_err(|e| StoreError::io(&staging, e))?;
@@ -177,7 +146,7 @@ impl ModelStore {
     /// Every version of a model, oldest first; an unknown model or project
     /// is an error listing the close names.
     pub fn versions(&self, project: &str, name: &str) -> Result<Vec<ModelVersion>, StoreError> {
-        pai_core::check_model_name("project", project).map_err(StoreError::Invalid)?;
+        ProjectName::check(project)?;
         let versions = self.catalog.model_versions(project, name)?;
         if versions.is_empty() {
             return Err(self.unknown_model(project, name)?);

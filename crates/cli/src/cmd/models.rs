@@ -189,7 +189,7 @@ fn no_models_yet(ws: &pai_store::Workspace, cmd: ModelsCommand) -> anyhow::Resul
 
 fn list(store: &Store, project: Option<&str>, format: Format) -> anyhow::Result<()> {
     if let Some(p) = project {
-        pai_core::check_model_name("project", p).map_err(anyhow::Error::msg)?;
+        pai_core::ProjectName::check(p)?;
     }
     let models = store.models.catalog().latest_models(project)?;
     if format == Format::Json {
@@ -304,8 +304,8 @@ fn copy(
     target: &str,
     overwrite: bool,
 ) -> anyhow::Result<()> {
-    pai_core::check_model_name("project", dest).map_err(anyhow::Error::msg)?;
-    pai_core::check_model_name("OfflineModel", target).map_err(anyhow::Error::msg)?;
+    pai_core::ProjectName::check(dest)?;
+    pai_core::ModelName::check(target)?;
     let source = store.models.resolve(project, model)?;
     let entry = cli_entry(project, "models copy");
     let copy = store.metered(&entry, |m| {
@@ -329,7 +329,7 @@ fn export(
     let v = store.models.resolve(project, model)?;
     let dir = OssUri::parse(to).map_err(anyhow::Error::msg)?;
     let name = rename.unwrap_or(&v.name);
-    pai_core::check_model_name("export", name).map_err(anyhow::Error::msg)?;
+    pai_core::check_name(pai_core::NameKind::Export, name)?;
     let format = match format {
         ExportFormatArg::Original => ExportFormat::Original,
         ExportFormatArg::Pmml => ExportFormat::Pmml,

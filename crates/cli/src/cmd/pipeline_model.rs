@@ -47,7 +47,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     };
     if let Some(n) = &name {
-        pai_core::check_model_name("OfflineModel", n).map_err(anyhow::Error::msg)?;
+        pai_core::ModelName::check(n)?;
     }
     let ws = super::workspace()?;
     let catalog = Arc::new(ws.catalog()?);

@@ -56,7 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let (start, end) = billing.month_bounds(&month).map_err(anyhow::Error::msg)?;
     if let Some(p) = &args.project {
-        pai_core::check_model_name("project", p).map_err(anyhow::Error::msg)?;
+        pai_core::ProjectName::check(p)?;
     }
     let counts = match &store {
         Some(s) => s.usage.month_counts(&billing, start, end)?,
