@@ -7,6 +7,7 @@
 mod artifact;
 mod component;
 mod context;
+mod digest;
 mod error;
 mod failpoint;
 mod names;
@@ -17,6 +18,7 @@ mod usage;
 pub use artifact::{Artifact, ArtifactKind};
 pub use component::{Component, ComponentInfo};
 pub use context::{CancelFlag, LogLine, NodeOutputs, RunContext, RunInfo, Services, now_rfc3339};
+pub use digest::sha256_hex;
 pub use error::{Error, Result};
 pub use failpoint::failpoint;
 pub use names::{check_model_name, check_node_id, check_pipeline_name, suggest};
