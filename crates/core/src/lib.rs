@@ -12,6 +12,7 @@ mod error;
 mod failpoint;
 mod names;
 mod port;
+mod server_config;
 mod state;
 mod usage;
 
@@ -23,7 +24,8 @@ pub use error::{Error, Result};
 pub use failpoint::failpoint;
 pub use names::{check_model_name, check_node_id, check_pipeline_name, suggest};
 pub use port::{PortSpec, PortType};
-pub use state::{NodeState, RunState};
+pub use server_config::ServerConfig;
+pub use state::{NodeState, RunState, ServiceState};
 pub use usage::{Metered, UsageClass, UsageContext, UsageEntry};
 
 /// The engine's version, recorded in run rows and model metadata.
