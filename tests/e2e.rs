@@ -6,6 +6,7 @@
 
 mod common;
 
+mod docs;
 mod eas;
 mod init;
 mod lorenz;

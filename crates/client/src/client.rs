@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use pai_store::Config;
+use pai_core::ServerConfig;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
@@ -67,11 +67,11 @@ impl AdminClient {
     /// `pai-engine serve` writes into `state_dir`.
     pub fn resolve(
         server_flag: Option<&str>,
-        config: &Config,
+        server: &ServerConfig,
         state_dir: &Path,
     ) -> Result<Self, ClientError> {
-        let url = resolve_server_url(server_flag, config);
-        AdminClient::new(&url, resolve_admin_token(config, state_dir))
+        let url = resolve_server_url(server_flag, server);
+        AdminClient::new(&url, resolve_admin_token(server, state_dir))
     }
 
     /// The server address.

@@ -14,8 +14,8 @@ mod status;
 
 pub use client::AdminClient;
 pub use error::ClientError;
+pub use pai_core::ServiceState;
 pub use pai_core::UsageContext;
-pub use pai_store::ServiceState;
 pub use resolve::{
     ADMIN_TOKEN_ENV, ADMIN_TOKEN_FILE, DEFAULT_SERVER, SERVER_ENV, admin_token_path,
     resolve_admin_token, resolve_server_url,

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pai_store::Config;
+use pai_core::ServerConfig;
 
 /// The server address used when nothing else names one.
 pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8080";
@@ -30,19 +30,19 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// The server address, without a trailing `/`.
-pub fn resolve_server_url(flag: Option<&str>, config: &Config) -> String {
+pub fn resolve_server_url(flag: Option<&str>, server: &ServerConfig) -> String {
     let url = flag
         .map(str::to_string)
         .or_else(|| env(SERVER_ENV))
-        .or_else(|| config.server.url.clone())
+        .or_else(|| server.url.clone())
         .unwrap_or_else(|| DEFAULT_SERVER.to_string());
     url.trim().trim_end_matches('/').to_string()
 }
 
 /// The admin token, if any source has one.
-pub fn resolve_admin_token(config: &Config, state_dir: &Path) -> Option<String> {
+pub fn resolve_admin_token(server: &ServerConfig, state_dir: &Path) -> Option<String> {
     env(ADMIN_TOKEN_ENV)
-        .or_else(|| config.server.admin_token.clone())
+        .or_else(|| server.admin_token.clone())
         .or_else(|| {
             std::fs::read_to_string(admin_token_path(state_dir))
                 .ok()

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::spec::{MissingValues, Processor, ServiceMetadata};
-use pai_store::ServiceState;
+use pai_core::ServiceState;
 
 /// One recorded version of a service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use crate::offline_model::store;
 /// the admin token the server wrote into the state directory.
 pub fn client(ctx: &RunContext) -> Result<AdminClient> {
     let st = store(ctx)?;
-    AdminClient::resolve(None, &st.config, &st.state_dir).map_err(client_error)
+    AdminClient::resolve(None, &st.config.server, &st.state_dir).map_err(client_error)
 }
 
 /// A client error as a component error.

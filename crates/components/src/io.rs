@@ -310,7 +310,7 @@ mod tests {
         assert_eq!(
             pai_store::fsutil::digest_path(&p).unwrap(),
             (
-                format!("sha256:{}", pai_store::fsutil::sha256_hex(&bytes)),
+                format!("sha256:{}", pai_core::sha256_hex(&bytes)),
                 bytes.len() as u64
             )
         );

@@ -131,7 +131,7 @@ pub fn write_model(
             manifest_sha256: ctx.run.manifest_sha256.clone(),
             git_commit: ctx.run.git_commit.clone(),
         },
-        model_sha256: pai_store::fsutil::sha256_hex(&bytes),
+        model_sha256: pai_core::sha256_hex(&bytes),
     };
     let meta_path = ctx.output_file(port, &format!("{name}.meta"))?;
     let model_path = meta_path.with_extension("model");
@@ -163,7 +163,7 @@ pub fn read_model(meta_path: &Path) -> Result<LoadedModel> {
     }
     let model_path = meta_path.with_extension("model");
     let bytes = std::fs::read(&model_path).map_err(|e| Error::io(&model_path, e))?;
-    let found = pai_store::fsutil::sha256_hex(&bytes);
+    let found = pai_core::sha256_hex(&bytes);
     if found != meta.model_sha256 {
         return Err(Error::invalid(format!(
             "`{}`: the model file is truncated or altered: its sha256 is {found}, but `{}` records {}",

@@ -7,16 +7,19 @@
 mod artifact;
 mod component;
 mod context;
+mod digest;
 mod error;
 mod failpoint;
 mod names;
 mod port;
+mod server_config;
 mod state;
 mod usage;
 
 pub use artifact::{Artifact, ArtifactKind};
 pub use component::{Component, ComponentInfo};
 pub use context::{CancelFlag, LogLine, NodeOutputs, RunContext, RunInfo, Services, now_rfc3339};
+pub use digest::sha256_hex;
 pub use error::{Error, Result};
 pub use failpoint::failpoint;
 pub use names::{
@@ -24,7 +27,8 @@ pub use names::{
     NameKind, ProjectName, check_name, check_node_id, check_pipeline_name, suggest,
 };
 pub use port::{PortSpec, PortType};
-pub use state::{NodeState, RunState};
+pub use server_config::ServerConfig;
+pub use state::{NodeState, RunState, ServiceState};
 pub use usage::{Metered, UsageClass, UsageContext, UsageEntry};
 
 /// The engine's version, recorded in run rows and model metadata.

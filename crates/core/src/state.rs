@@ -1,4 +1,4 @@
-//! The states of runs and node runs.
+//! The states of runs, node runs and online services.
 
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +109,56 @@ impl RunState {
 }
 
 impl std::fmt::Display for RunState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The lifecycle state of a service, as the serving process observed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ServiceState {
+    /// Recorded; its model is loading.
+    Creating,
+    /// Answering predictions.
+    Running,
+    /// A new version is loading while the current one keeps serving.
+    Updating,
+    /// Stopped on request; not answering.
+    Stopped,
+    /// Its model could not be loaded; the reason says why.
+    Failed,
+}
+
+impl ServiceState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [ServiceState; 5] = [
+        ServiceState::Creating,
+        ServiceState::Running,
+        ServiceState::Updating,
+        ServiceState::Stopped,
+        ServiceState::Failed,
+    ];
+
+    /// The state's name (`Running`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceState::Creating => "Creating",
+            ServiceState::Running => "Running",
+            ServiceState::Updating => "Updating",
+            ServiceState::Stopped => "Stopped",
+            ServiceState::Failed => "Failed",
+        }
+    }
+
+    /// Parses a state name, ignoring case.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl std::fmt::Display for ServiceState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }

@@ -605,7 +605,7 @@ impl Checker<'_> {
         Some(ValidatedPipeline {
             path: self.file.clone(),
             dir,
-            sha256: pai_store::fsutil::sha256_hex(self.text.as_bytes()),
+            sha256: pai_core::sha256_hex(self.text.as_bytes()),
             name: doc.metadata.name,
             project: doc.metadata.project,
             description: doc.metadata.description,

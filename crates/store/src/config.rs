@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use pai_core::ServerConfig;
+
 use crate::StoreError;
 
 /// The workspace configuration. Every key is optional.
@@ -32,21 +34,6 @@ pub struct Config {
     /// `[scheduler]`: settings of the cron trigger.
     #[serde(default)]
     pub scheduler: SchedulerConfig,
-}
-
-/// The `[server]` table.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerConfig {
-    /// The address clients call, e.g. `http://127.0.0.1:8080` (after
-    /// `--server` and `PAI_SERVER`).
-    pub url: Option<String>,
-    /// The address `pai-engine serve` listens on (after `--listen`).
-    pub listen: Option<String>,
-    /// The admin token (after `PAI_ADMIN_TOKEN`).
-    pub admin_token: Option<String>,
-    /// The largest request body accepted, in bytes.
-    pub max_body_bytes: Option<u64>,
 }
 
 /// A decimal amount as written in the config: a string (`"0.001"`,

@@ -319,7 +319,7 @@ mod tests {
         }
         w.finish().unwrap();
         assert_eq!(std::fs::read(&f).unwrap(), bytes);
-        let want = format!("sha256:{}", crate::fsutil::sha256_hex(&bytes));
+        let want = format!("sha256:{}", pai_core::sha256_hex(&bytes));
         assert_eq!(crate::fsutil::digest_path(&f).unwrap(), (want, len as u64));
     }
 

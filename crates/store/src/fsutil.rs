@@ -151,11 +151,6 @@ pub fn digest_path(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((format!("sha256:{}", hex::encode(hasher.finalize())), size))
 }
 
-/// `sha256` hex of a byte string.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if path.is_dir() {
         for entry in std::fs::read_dir(path)? {
@@ -170,6 +165,7 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pai_core::sha256_hex;
 
     #[test]
     fn no_clobber_keeps_the_first_file() {

@@ -182,7 +182,7 @@ impl ScheduleSource for ManifestWatcher {
                 continue;
             }
             let text = std::fs::read(path).unwrap_or_default();
-            let sha256 = pai_store::fsutil::sha256_hex(&text);
+            let sha256 = pai_core::sha256_hex(&text);
             if let Some(w) = self.files.get_mut(path)
                 && w.sha256 == sha256
             {

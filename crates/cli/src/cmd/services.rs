@@ -92,7 +92,7 @@ pub enum ServicesCommand {
 /// its message and exits 1.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let ws = super::workspace()?;
-    let client = AdminClient::resolve(args.server.as_deref(), &ws.config, &ws.state_dir)?;
+    let client = AdminClient::resolve(args.server.as_deref(), &ws.config.server, &ws.state_dir)?;
     match execute(&client, args.command) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) => match e.downcast_ref::<ClientError>() {
