@@ -54,6 +54,11 @@ fn score(
     read_csv(&out)
 }
 
+/// `pai-engine pmml score MODEL -i INPUT -o OUTPUT` in `ws`.
+fn pmml_score(ws: &Ws, model: &str, input: &str, output: &str) -> std::process::Output {
+    ws.run(&["pmml", "score", model, "-i", input, "-o", output])
+}
+
 /// Every cell equals the oracle's within 1e-9 (empty cells: missing on both sides).
 fn assert_same_as_oracle(rows: &[Vec<String>], want: &[Vec<String>]) {
     assert_eq!(rows.len(), want.len());
@@ -165,15 +170,12 @@ fn unsupported_and_malformed_documents_are_refused_with_their_line() {
     let ws = Ws::new();
     let bad = ws.write("nn.pmml", "<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">\n<DataDictionary/>\n<NeuralNetwork functionName=\"regression\"/>\n</PMML>\n");
     let data = ws.write("d.csv", "x\n1\n");
-    let o = ws.run(&[
-        "pmml",
-        "score",
+    let o = pmml_score(
+        &ws,
         bad.to_str().unwrap(),
-        "-i",
         data.to_str().unwrap(),
-        "-o",
         "out.csv",
-    ]);
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("`NeuralNetwork`") && stderr(&o).contains("line 3"),
@@ -181,15 +183,12 @@ fn unsupported_and_malformed_documents_are_refused_with_their_line() {
         stderr(&o)
     );
     let broken = ws.write("broken.pmml", "<PMML>\n<DataDictionary>\n</PMML>\n");
-    let o = ws.run(&[
-        "pmml",
-        "score",
+    let o = pmml_score(
+        &ws,
         broken.to_str().unwrap(),
-        "-i",
         data.to_str().unwrap(),
-        "-o",
         "out.csv",
-    ]);
+    );
     assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
     assert!(!ws.path().join("out.csv").exists());
 }
@@ -294,15 +293,12 @@ fn trainers_with_generate_pmml_write_documents_that_score_like_predict() {
         let text = std::fs::read_to_string(&xml).unwrap();
         assert!(text.contains("xmlns=\"http://www.dmg.org/PMML-4_4\""));
         let scored = ws.path().join(format!("{id}.pmml.csv"));
-        let o = ws.run(&[
-            "pmml",
-            "score",
+        let o = pmml_score(
+            &ws,
             xml.to_str().unwrap(),
-            "-i",
             input.to_str().unwrap(),
-            "-o",
             scored.to_str().unwrap(),
-        ]);
+        );
         assert!(o.status.success(), "{id}: {}", stderr(&o));
         let (ph, prows) = common::read_csv(&scored);
         let (eh, erows) = common::read_csv(&ws.path().join(format!("{id}.csv")));
@@ -335,15 +331,7 @@ fn trainers_with_generate_pmml_write_documents_that_score_like_predict() {
 fn a_missing_model_file_is_named_once() {
     let ws = Ws::new();
     let input = ws.write("in.csv", "pm10,so2,co,no2\n0.1,0.2,0.3,0.4\n");
-    let out = ws.run(&[
-        "pmml",
-        "score",
-        "nosuch.pmml",
-        "-i",
-        input.to_str().unwrap(),
-        "-o",
-        "out.csv",
-    ]);
+    let out = pmml_score(&ws, "nosuch.pmml", input.to_str().unwrap(), "out.csv");
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.matches("nosuch.pmml").count(), 1, "{err}");
@@ -356,15 +344,12 @@ fn a_table_sharing_no_field_with_the_model_is_refused() {
     let ws = Ws::new();
     let model = repo().join("data/pmml/pai_designer_lr.pmml");
     let input = ws.write("in.csv", "a,b\n1,2\n");
-    let out = ws.run(&[
-        "pmml",
-        "score",
+    let out = pmml_score(
+        &ws,
         model.to_str().unwrap(),
-        "-i",
         input.to_str().unwrap(),
-        "-o",
         "out.csv",
-    ]);
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(

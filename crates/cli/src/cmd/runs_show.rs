@@ -18,13 +18,7 @@ pub fn print_compact(run: &RunRecord, nodes: &[NodeRecord]) {
             .map(|t| format!(" (took {t})"))
             .unwrap_or_default()
     );
-    if let Some(r) = &run.resumed_from {
-        println!("resumed:   from {r}");
-    }
-    if let Some(e) = &run.error {
-        println!("error:     {e}");
-    }
-    println!();
+    print_resumed_and_error(run);
     let rows: Vec<Vec<String>> = nodes
         .iter()
         .map(|n| {
@@ -99,13 +93,7 @@ pub fn print_full(run: &RunRecord, nodes: &[NodeRecord]) -> anyhow::Result<()> {
     if let Some(o) = &run.owner {
         println!("owner:     {o}");
     }
-    if let Some(r) = &run.resumed_from {
-        println!("resumed:   from {r}");
-    }
-    if let Some(e) = &run.error {
-        println!("error:     {e}");
-    }
-    println!();
+    print_resumed_and_error(run);
     let rows: Vec<Vec<String>> = nodes
         .iter()
         .map(|n| {
@@ -160,4 +148,16 @@ pub fn print_full(run: &RunRecord, nodes: &[NodeRecord]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The lines both views end the header with: where a resumed run came
+/// from, and the run's error; then a blank line.
+fn print_resumed_and_error(run: &RunRecord) {
+    if let Some(r) = &run.resumed_from {
+        println!("resumed:   from {r}");
+    }
+    if let Some(e) = &run.error {
+        println!("error:     {e}");
+    }
+    println!();
 }
