@@ -5,38 +5,28 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::fitted_model::FittedModel;
-use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, all_features, run_supervised};
+use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, run_supervised};
 
-/// Trains a CART decision tree, like scikit-learn's `DecisionTreeClassifier`
-/// (criterion `gini` or `entropy`) or `DecisionTreeRegressor` (`mse`).
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DecisionTree {
-    /// The numeric feature columns (default: every column except the label).
-    #[serde(default = "all_features")]
-    pub feature_cols: Vec<String>,
-    /// The label column: classes for `gini`/`entropy`, numbers for `mse`.
-    pub label_col: String,
-    /// Registers the trained model as a new version of this OfflineModel
-    /// in the pipeline's project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
-    pub output_model_name: Option<String>,
-    /// Whether to also write the model as PMML (`model.xml`) next to the
-    /// original format; the platform's "Whether to Generate PMML".
-    #[serde(default)]
-    pub generate_pmml: bool,
-    /// The impurity measure; it also chooses classification or regression.
-    #[serde(default)]
-    pub criterion: TreeCriterion,
-    /// The maximum depth (the root is depth 0); unbounded when omitted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub max_depth: Option<usize>,
-    /// The minimum number of training rows in each leaf.
-    #[serde(default = "default_min_samples_leaf")]
-    #[schemars(range(min = 1))]
-    pub min_samples_leaf: usize,
+crate::train::trainer_config! {
+    /// Trains a CART decision tree, like scikit-learn's `DecisionTreeClassifier`
+    /// (criterion `gini` or `entropy`) or `DecisionTreeRegressor` (`mse`).
+    pub struct DecisionTree {
+        /// The numeric feature columns (default: every column except the label).
+        feature_cols,
+        /// The label column: classes for `gini`/`entropy`, numbers for `mse`.
+        label_col,
+        /// The impurity measure; it also chooses classification or regression.
+        #[serde(default)]
+        pub criterion: TreeCriterion,
+        /// The maximum depth (the root is depth 0); unbounded when omitted.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[schemars(range(min = 1))]
+        pub max_depth: Option<usize>,
+        /// The minimum number of training rows in each leaf.
+        #[serde(default = "default_min_samples_leaf")]
+        #[schemars(range(min = 1))]
+        pub min_samples_leaf: usize,
+    }
 }
 
 /// The impurity measure of a decision tree.
@@ -55,8 +45,6 @@ pub enum TreeCriterion {
 fn default_min_samples_leaf() -> usize {
     pai_ml::DecisionTreeParams::default().min_samples_leaf
 }
-
-crate::train::trainer_config!(DecisionTree);
 
 impl Component for DecisionTree {
     const NAME: &'static str = "decision_tree";

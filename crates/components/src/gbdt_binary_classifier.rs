@@ -2,8 +2,6 @@
 //! the boosting config (a macro) it shares with `gbdt_regressor`.
 
 use pai_core::{Component, NodeOutputs, PortSpec, Result, RunContext};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::fitted_model::FittedModel;
 use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, run_supervised};
@@ -13,52 +11,40 @@ use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, run_supervised};
 /// scikit-learn's `HistGradientBoosting*`), and its `pai-ml` parameters.
 macro_rules! gbdt_config {
     ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-        #[serde(deny_unknown_fields)]
-        pub struct $name {
-            /// The numeric feature columns (default: every column except the label).
-            #[serde(default = "crate::train::all_features")]
-            pub feature_cols: Vec<String>,
-            /// The label column.
-            pub label_col: String,
-            /// Registers the trained model as a new version of this OfflineModel
-            /// in the pipeline's project.
-            #[serde(default, skip_serializing_if = "Option::is_none")]
-            #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
-            pub output_model_name: Option<String>,
-            /// Whether to also write the model as PMML (`model.xml`) next to the
-            /// original format; the platform's "Whether to Generate PMML".
-            #[serde(default)]
-            pub generate_pmml: bool,
-            /// The number of boosting rounds (one tree each).
-            #[serde(default = "crate::gbdt_binary_classifier::default_num_trees")]
-            #[schemars(range(min = 1, max = 100_000))]
-            pub num_trees: usize,
-            /// The shrinkage applied to every tree, in (0, 1].
-            #[serde(default = "crate::gbdt_binary_classifier::default_learning_rate")]
-            pub learning_rate: f64,
-            /// The maximum depth of each tree.
-            #[serde(default = "crate::gbdt_binary_classifier::default_max_depth")]
-            #[schemars(range(min = 1, max = 32))]
-            pub max_depth: usize,
-            /// The minimum number of rows in each leaf.
-            #[serde(default = "crate::gbdt_binary_classifier::default_min_samples_leaf")]
-            #[schemars(range(min = 1))]
-            pub min_samples_leaf: usize,
-            /// The maximum number of histogram bins per feature.
-            #[serde(default = "crate::gbdt_binary_classifier::default_max_bins")]
-            #[schemars(range(min = 2, max = 255))]
-            pub max_bins: usize,
-            /// The share of rows sampled (without replacement) for each tree, in (0, 1].
-            #[serde(default = "crate::gbdt_binary_classifier::default_subsample")]
-            pub subsample: f64,
-            /// The random seed of binning and row sampling.
-            #[serde(default)]
-            pub seed: u64,
+        crate::train::trainer_config! {
+            $(#[$doc])*
+            pub struct $name {
+                /// The numeric feature columns (default: every column except the label).
+                feature_cols,
+                /// The label column.
+                label_col,
+                /// The number of boosting rounds (one tree each).
+                #[serde(default = "crate::gbdt_binary_classifier::default_num_trees")]
+                #[schemars(range(min = 1, max = 100_000))]
+                pub num_trees: usize,
+                /// The shrinkage applied to every tree, in (0, 1].
+                #[serde(default = "crate::gbdt_binary_classifier::default_learning_rate")]
+                pub learning_rate: f64,
+                /// The maximum depth of each tree.
+                #[serde(default = "crate::gbdt_binary_classifier::default_max_depth")]
+                #[schemars(range(min = 1, max = 32))]
+                pub max_depth: usize,
+                /// The minimum number of rows in each leaf.
+                #[serde(default = "crate::gbdt_binary_classifier::default_min_samples_leaf")]
+                #[schemars(range(min = 1))]
+                pub min_samples_leaf: usize,
+                /// The maximum number of histogram bins per feature.
+                #[serde(default = "crate::gbdt_binary_classifier::default_max_bins")]
+                #[schemars(range(min = 2, max = 255))]
+                pub max_bins: usize,
+                /// The share of rows sampled (without replacement) for each tree, in (0, 1].
+                #[serde(default = "crate::gbdt_binary_classifier::default_subsample")]
+                pub subsample: f64,
+                /// The random seed of binning and row sampling.
+                #[serde(default)]
+                pub seed: u64,
+            }
         }
-
-        crate::train::trainer_config!($name);
 
         impl $name {
             /// The `pai-ml` parameters.

@@ -1,8 +1,6 @@
 //! `gbdt_regressor`: gradient-boosted trees on the squared error.
 
 use pai_core::{Component, NodeOutputs, PortSpec, Result, RunContext};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::fitted_model::FittedModel;
 use crate::gbdt_binary_classifier::gbdt_config;

@@ -5,45 +5,35 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::fitted_model::FittedModel;
-use crate::train::{DATA_INPUT, MODEL_OUTPUT, all_features, run_unsupervised};
+use crate::train::{DATA_INPUT, MODEL_OUTPUT, run_unsupervised};
 
-/// Clusters the rows into `k` groups with Lloyd's k-means, like
-/// scikit-learn's `KMeans` (or spherical k-means with the cosine distance).
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct KMeans {
-    /// The numeric feature columns (default: every column).
-    #[serde(default = "all_features")]
-    pub feature_cols: Vec<String>,
-    /// Registers the trained model as a new version of this OfflineModel
-    /// in the pipeline's project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
-    pub output_model_name: Option<String>,
-    /// Whether to also write the model as PMML (`model.xml`) next to the
-    /// original format; the platform's "Whether to Generate PMML".
-    #[serde(default)]
-    pub generate_pmml: bool,
-    /// The number of clusters; at most the number of rows.
-    #[serde(default = "default_k")]
-    #[schemars(range(min = 1))]
-    pub k: usize,
-    /// The maximum number of iterations.
-    #[serde(default = "default_max_iter")]
-    #[schemars(range(min = 1))]
-    pub max_iter: usize,
-    /// How the first centres are chosen.
-    #[serde(default)]
-    pub init: KMeansInit,
-    /// The random seed of the initialization: scikit-learn's
-    /// `random_state` (numpy's MT19937 stream), so a seed picks the same
-    /// initial centres, and Lloyd then reaches the same clusters, as
-    /// `KMeans(n_init=1, random_state=seed)`.
-    #[serde(default)]
-    pub seed: u64,
-    /// The distance between rows and centres.
-    #[serde(default)]
-    pub distance: KMeansDistance,
+crate::train::trainer_config! {
+    /// Clusters the rows into `k` groups with Lloyd's k-means, like
+    /// scikit-learn's `KMeans` (or spherical k-means with the cosine distance).
+    pub struct KMeans {
+        /// The numeric feature columns (default: every column).
+        feature_cols,
+        /// The number of clusters; at most the number of rows.
+        #[serde(default = "default_k")]
+        #[schemars(range(min = 1))]
+        pub k: usize,
+        /// The maximum number of iterations.
+        #[serde(default = "default_max_iter")]
+        #[schemars(range(min = 1))]
+        pub max_iter: usize,
+        /// How the first centres are chosen.
+        #[serde(default)]
+        pub init: KMeansInit,
+        /// The random seed of the initialization: scikit-learn's
+        /// `random_state` (numpy's MT19937 stream), so a seed picks the same
+        /// initial centres, and Lloyd then reaches the same clusters, as
+        /// `KMeans(n_init=1, random_state=seed)`.
+        #[serde(default)]
+        pub seed: u64,
+        /// The distance between rows and centres.
+        #[serde(default)]
+        pub distance: KMeansDistance,
+    }
 }
 
 /// How the first centres are chosen.
@@ -76,8 +66,6 @@ fn default_k() -> usize {
 fn default_max_iter() -> usize {
     pai_ml::KMeansParams::default().max_iter
 }
-
-crate::train::trainer_config!(KMeans);
 
 impl Component for KMeans {
     const NAME: &'static str = "kmeans";

@@ -1,43 +1,27 @@
 //! `linear_regression`: ordinary least squares, optionally ridge.
 
 use pai_core::{Component, NodeOutputs, PortSpec, Result, RunContext};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::fitted_model::FittedModel;
-use crate::train::{
-    DATA_INPUT, LabelKind, MODEL_OUTPUT, all_features, default_true, run_supervised,
-};
+use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, default_true, run_supervised};
 
-/// Trains a linear regression by least squares, with an optional L2
-/// (ridge) penalty.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LinearRegression {
-    /// The numeric feature columns (default: every column except the label).
-    #[serde(default = "all_features")]
-    pub feature_cols: Vec<String>,
-    /// The numeric label column.
-    pub label_col: String,
-    /// Registers the trained model as a new version of this OfflineModel
-    /// in the pipeline's project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
-    pub output_model_name: Option<String>,
-    /// Whether to also write the model as PMML (`model.xml`) next to the
-    /// original format; the platform's "Whether to Generate PMML".
-    #[serde(default)]
-    pub generate_pmml: bool,
-    /// L2 (ridge) penalty on the coefficients; 0 is ordinary least squares.
-    #[serde(default)]
-    #[schemars(range(min = 0.0))]
-    pub l2: f64,
-    /// Fit an intercept.
-    #[serde(default = "default_true")]
-    pub fit_intercept: bool,
+crate::train::trainer_config! {
+    /// Trains a linear regression by least squares, with an optional L2
+    /// (ridge) penalty.
+    pub struct LinearRegression {
+        /// The numeric feature columns (default: every column except the label).
+        feature_cols,
+        /// The numeric label column.
+        label_col,
+        /// L2 (ridge) penalty on the coefficients; 0 is ordinary least squares.
+        #[serde(default)]
+        #[schemars(range(min = 0.0))]
+        pub l2: f64,
+        /// Fit an intercept.
+        #[serde(default = "default_true")]
+        pub fit_intercept: bool,
+    }
 }
-
-crate::train::trainer_config!(LinearRegression);
 
 impl Component for LinearRegression {
     const NAME: &'static str = "linear_regression";

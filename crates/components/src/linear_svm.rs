@@ -1,38 +1,26 @@
 //! `linear_svm`: a linear support vector classifier.
 
 use pai_core::{Component, NodeOutputs, PortSpec, Result, RunContext};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::fitted_model::FittedModel;
-use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, all_features, run_supervised};
+use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, run_supervised};
 
-/// Trains a linear support vector classifier (squared hinge loss, like
-/// scikit-learn's `LinearSVC`; one-vs-rest for more than two classes).
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LinearSvm {
-    /// The numeric feature columns (default: every column except the label).
-    #[serde(default = "all_features")]
-    pub feature_cols: Vec<String>,
-    /// The label column (each distinct value is a class).
-    pub label_col: String,
-    /// Registers the trained model as a new version of this OfflineModel
-    /// in the pipeline's project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
-    pub output_model_name: Option<String>,
-    /// Whether to also write the model as PMML (`model.xml`) next to the
-    /// original format; the platform's "Whether to Generate PMML".
-    #[serde(default)]
-    pub generate_pmml: bool,
-    /// L2 regularization strength (scikit-learn's `1 / C`); must be positive.
-    #[serde(default = "default_l2")]
-    pub l2: f64,
-    /// The maximum number of optimizer iterations.
-    #[serde(default = "default_max_iter")]
-    #[schemars(range(min = 1))]
-    pub max_iter: usize,
+crate::train::trainer_config! {
+    /// Trains a linear support vector classifier (squared hinge loss, like
+    /// scikit-learn's `LinearSVC`; one-vs-rest for more than two classes).
+    pub struct LinearSvm {
+        /// The numeric feature columns (default: every column except the label).
+        feature_cols,
+        /// The label column (each distinct value is a class).
+        label_col,
+        /// L2 regularization strength (scikit-learn's `1 / C`); must be positive.
+        #[serde(default = "default_l2")]
+        pub l2: f64,
+        /// The maximum number of optimizer iterations.
+        #[serde(default = "default_max_iter")]
+        #[schemars(range(min = 1))]
+        pub max_iter: usize,
+    }
 }
 
 fn default_l2() -> f64 {
@@ -42,8 +30,6 @@ fn default_l2() -> f64 {
 fn default_max_iter() -> usize {
     pai_ml::LinearSvmParams::default().max_iter
 }
-
-crate::train::trainer_config!(LinearSvm);
 
 impl Component for LinearSvm {
     const NAME: &'static str = "linear_svm";

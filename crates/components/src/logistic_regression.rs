@@ -1,51 +1,37 @@
 //! `logistic_regression`: a binary or multinomial logistic regression.
 
 use pai_core::{Component, NodeOutputs, PortSpec, Result, RunContext};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::fitted_model::FittedModel;
-use crate::train::{
-    DATA_INPUT, LabelKind, MODEL_OUTPUT, all_features, default_true, run_supervised,
-};
+use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, default_true, run_supervised};
 
-/// Trains a logistic regression (binary, or multinomial for more than two
-/// classes) with L1/L2 regularization, minimised with L-BFGS/OWL-QN.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LogisticRegression {
-    /// The numeric feature columns (default: every column except the label).
-    #[serde(default = "all_features")]
-    pub feature_cols: Vec<String>,
-    /// The label column (numbers or text; each distinct value is a class).
-    pub label_col: String,
-    /// Registers the trained model as a new version of this OfflineModel
-    /// in the pipeline's project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
-    pub output_model_name: Option<String>,
-    /// Whether to also write the model as PMML (`model.xml`) next to the
-    /// original format; the platform's "Whether to Generate PMML".
-    #[serde(default)]
-    pub generate_pmml: bool,
-    /// L2 regularization strength (scikit-learn's `1 / C`).
-    #[serde(default = "default_l2")]
-    #[schemars(range(min = 0.0))]
-    pub l2: f64,
-    /// L1 regularization strength.
-    #[serde(default)]
-    #[schemars(range(min = 0.0))]
-    pub l1: f64,
-    /// The maximum number of optimizer iterations.
-    #[serde(default = "default_max_iter")]
-    #[schemars(range(min = 1))]
-    pub max_iter: usize,
-    /// Convergence tolerance on the gradient.
-    #[serde(default = "default_epsilon")]
-    pub epsilon: f64,
-    /// Fit an intercept.
-    #[serde(default = "default_true")]
-    pub fit_intercept: bool,
+crate::train::trainer_config! {
+    /// Trains a logistic regression (binary, or multinomial for more than two
+    /// classes) with L1/L2 regularization, minimised with L-BFGS/OWL-QN.
+    pub struct LogisticRegression {
+        /// The numeric feature columns (default: every column except the label).
+        feature_cols,
+        /// The label column (numbers or text; each distinct value is a class).
+        label_col,
+        /// L2 regularization strength (scikit-learn's `1 / C`).
+        #[serde(default = "default_l2")]
+        #[schemars(range(min = 0.0))]
+        pub l2: f64,
+        /// L1 regularization strength.
+        #[serde(default)]
+        #[schemars(range(min = 0.0))]
+        pub l1: f64,
+        /// The maximum number of optimizer iterations.
+        #[serde(default = "default_max_iter")]
+        #[schemars(range(min = 1))]
+        pub max_iter: usize,
+        /// Convergence tolerance on the gradient.
+        #[serde(default = "default_epsilon")]
+        pub epsilon: f64,
+        /// Fit an intercept.
+        #[serde(default = "default_true")]
+        pub fit_intercept: bool,
+    }
 }
 
 fn default_l2() -> f64 {
@@ -59,8 +45,6 @@ fn default_max_iter() -> usize {
 fn default_epsilon() -> f64 {
     pai_ml::LogisticRegressionParams::default().epsilon
 }
-
-crate::train::trainer_config!(LogisticRegression);
 
 impl Component for LogisticRegression {
     const NAME: &'static str = "logistic_regression";

@@ -1,39 +1,27 @@
 //! `naive_bayes`: a naive Bayes classifier over numeric and text features.
 
 use pai_core::{Component, NodeOutputs, PortSpec, Result, RunContext};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 
 use crate::fitted_model::FittedModel;
-use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, all_features, run_supervised};
+use crate::train::{DATA_INPUT, LabelKind, MODEL_OUTPUT, run_supervised};
 
-/// Trains a naive Bayes classifier: Gaussian likelihoods for numeric
-/// features, smoothed categorical likelihoods for text features.
-#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NaiveBayes {
-    /// The feature columns (default: every column except the label).
-    #[serde(default = "all_features")]
-    pub feature_cols: Vec<String>,
-    /// The label column (each distinct value is a class).
-    pub label_col: String,
-    /// Registers the trained model as a new version of this OfflineModel
-    /// in the pipeline's project.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
-    pub output_model_name: Option<String>,
-    /// Whether to also write the model as PMML (`model.xml`) next to the
-    /// original format; the platform's "Whether to Generate PMML".
-    #[serde(default)]
-    pub generate_pmml: bool,
-    /// Share of the largest feature variance added to every variance, for stability.
-    #[serde(default = "default_var_smoothing")]
-    #[schemars(range(min = 0.0))]
-    pub var_smoothing: f64,
-    /// Additive (Laplace) smoothing of the categorical counts.
-    #[serde(default = "default_alpha")]
-    #[schemars(range(min = 0.0))]
-    pub alpha: f64,
+crate::train::trainer_config! {
+    /// Trains a naive Bayes classifier: Gaussian likelihoods for numeric
+    /// features, smoothed categorical likelihoods for text features.
+    pub struct NaiveBayes {
+        /// The feature columns (default: every column except the label).
+        feature_cols,
+        /// The label column (each distinct value is a class).
+        label_col,
+        /// Share of the largest feature variance added to every variance, for stability.
+        #[serde(default = "default_var_smoothing")]
+        #[schemars(range(min = 0.0))]
+        pub var_smoothing: f64,
+        /// Additive (Laplace) smoothing of the categorical counts.
+        #[serde(default = "default_alpha")]
+        #[schemars(range(min = 0.0))]
+        pub alpha: f64,
+    }
 }
 
 fn default_var_smoothing() -> f64 {
@@ -43,8 +31,6 @@ fn default_var_smoothing() -> f64 {
 fn default_alpha() -> f64 {
     pai_ml::NaiveBayesParams::default().alpha
 }
-
-crate::train::trainer_config!(NaiveBayes);
 
 impl Component for NaiveBayes {
     const NAME: &'static str = "naive_bayes";

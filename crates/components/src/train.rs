@@ -46,17 +46,88 @@ pub trait TrainerConfig: Serialize {
     fn generate_pmml(&self) -> bool;
 }
 
-/// Implements [`TrainerConfig`] for a trainer config with the common
-/// fields.
+/// Declares a trainer's config struct with the fields every trainer shares
+/// (`feature_cols`, `label_col` unless unsupervised, `output_model_name`,
+/// `generate_pmml`, in that order, before its own params), and implements
+/// [`TrainerConfig`] for it. The docs of `feature_cols` and `label_col` are
+/// the trainer's own:
+///
+/// ```ignore
+/// trainer_config! {
+///     /// Trains a ...
+///     pub struct MyTrainer {
+///         /// The numeric feature columns (default: every column except the label).
+///         feature_cols,
+///         /// The label column.
+///         label_col,
+///         /// An own param.
+///         #[serde(default)]
+///         pub l2: f64,
+///     }
+/// }
+/// ```
 macro_rules! trainer_config {
-    ($ty:ty) => {
-        impl $crate::train::TrainerConfig for $ty {
+    (@struct [$($doc:tt)*] $name:ident [$($features_doc:tt)*] [$($label:tt)*] $($params:tt)*) => {
+        $($doc)*
+        #[derive(Debug, Clone, ::serde::Deserialize, ::serde::Serialize, ::schemars::JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($features_doc)*
+            #[serde(default = "crate::train::all_features")]
+            pub feature_cols: Vec<String>,
+            $($label)*
+            /// Registers the trained model as a new version of this OfflineModel
+            /// in the pipeline's project.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[schemars(regex(pattern = pai_core::NAME_PATTERN))]
+            pub output_model_name: Option<String>,
+            /// Whether to also write the model as PMML (`model.xml`) next to the
+            /// original format; the platform's "Whether to Generate PMML".
+            #[serde(default)]
+            pub generate_pmml: bool,
+            $($params)*
+        }
+
+        impl $crate::train::TrainerConfig for $name {
             fn output_model_name(&self) -> Option<&str> {
                 self.output_model_name.as_deref()
             }
             fn generate_pmml(&self) -> bool {
                 self.generate_pmml
             }
+        }
+    };
+    // supervised: with `label_col`
+    (
+        $(#[$doc:meta])*
+        pub struct $name:ident {
+            $(#[$features_doc:meta])*
+            feature_cols,
+            $(#[$label_doc:meta])*
+            label_col,
+            $($params:tt)*
+        }
+    ) => {
+        $crate::train::trainer_config! {
+            @struct [$(#[$doc])*] $name [$(#[$features_doc])*]
+            [
+                $(#[$label_doc])*
+                pub label_col: String,
+            ]
+            $($params)*
+        }
+    };
+    // unsupervised: no `label_col`
+    (
+        $(#[$doc:meta])*
+        pub struct $name:ident {
+            $(#[$features_doc:meta])*
+            feature_cols,
+            $($params:tt)*
+        }
+    ) => {
+        $crate::train::trainer_config! {
+            @struct [$(#[$doc])*] $name [$(#[$features_doc])*] [] $($params)*
         }
     };
 }
