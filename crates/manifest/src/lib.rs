@@ -2,7 +2,8 @@
 //!
 //! It owns the manifest's document types, the JSON Schema generated from
 //! them and from every component's params, validation with line:column
-//! diagnostics, and the DAG that the scheduler executes.
+//! diagnostics, the DAG that the scheduler executes, and reshapings of it
+//! (a subset of nodes, an appended node).
 
 mod dag;
 mod diagnostic;
@@ -11,6 +12,7 @@ mod model;
 mod pipeline;
 mod positions;
 pub mod render;
+mod reshape;
 mod schedules;
 mod schema;
 mod validate;
@@ -19,6 +21,7 @@ mod vars;
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use model::ManifestDoc;
 pub use pipeline::{InputEdge, RetryPolicy, ValidatedNode, ValidatedPipeline};
+pub use reshape::{InputRef, NewNode};
 pub use schedules::{
     Catchup, ConcurrencyPolicy, CronSpec, Schedule, ScheduleDoc, ScheduleRetries,
     ScheduledPipeline, parse_cron, parse_timezone,

@@ -19,7 +19,6 @@ mod manual;
 mod pipeline_launcher;
 pub mod plan;
 mod source;
-mod subset;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,7 +30,6 @@ pub use launcher::{LaunchRequest, Launcher, RunHandle, RunResult};
 pub use manual::{FireOutcome, Firing, SKIPPED_SUSPENDED, skipped_range};
 pub use pipeline_launcher::{GitDescribe, PipelineLauncher};
 pub use source::{ManifestWatcher, ScheduleDef, ScheduleSource, StaticSource, load_defs};
-pub use subset::restrict;
 
 /// The trigger of a workspace: manifests in `paths` (files or
 /// directories, re-read every second), runs on pai-scheduler into the

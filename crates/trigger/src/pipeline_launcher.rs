@@ -76,7 +76,7 @@ impl Launcher for PipelineLauncher {
             pai_manifest::validate_scheduled(&def.manifest_path, &def.manifest_text, Some(&vars))
                 .map_err(|e| e.to_string())?;
         let pipeline = match &def.schedule.nodes {
-            Some(nodes) => crate::subset::restrict(&sp.pipeline, nodes),
+            Some(nodes) => sp.pipeline.subset(nodes).map_err(|e| e.to_string())?,
             None => sp.pipeline,
         };
         let parallelism = pipeline.parallelism.map_or_else(

@@ -3,16 +3,15 @@
 //! run — into one deployable pipeline model, as a batch task
 //! `model-combination-<id>` whose other nodes are reused from that run.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use pai_components::ComponentConfig;
 use pai_components::make_pipeline_model::MakePipelineModel;
 use pai_core::{NodeState, PortType};
-use pai_manifest::{InputEdge, RetryPolicy, ValidatedNode, ValidatedPipeline};
+use pai_manifest::{InputEdge, InputRef, NewNode, ValidatedNode, ValidatedPipeline};
 use pai_scheduler::{ComponentExecutor, RunOptions, Scheduler, new_run_id};
 use pai_store::{Catalog, RunRecord};
 
@@ -267,90 +266,49 @@ fn latest_run(
 }
 
 /// The task's pipeline: the path and its ancestors (reused from the
-/// latest run), and the packaging node.
+/// latest run) in run order, and the packaging node.
 fn build_task(
     p: &ValidatedPipeline,
     path: &[String],
     name: Option<String>,
 ) -> anyhow::Result<ValidatedPipeline> {
-    let mut keep: BTreeSet<usize> = BTreeSet::new();
-    let mut stack: Vec<usize> = path.iter().filter_map(|id| p.index_of(id)).collect();
-    while let Some(i) = stack.pop() {
-        if keep.insert(i) {
-            stack.extend(p.nodes[i].upstream.iter().copied());
-        }
-    }
-    let old_order: Vec<usize> = p
-        .order
+    let mut inputs: Vec<InputRef> = path
         .iter()
-        .copied()
-        .filter(|i| keep.contains(i))
-        .collect();
-    let new_index = |old: usize| old_order.iter().position(|&o| o == old);
-    let mut nodes: Vec<ValidatedNode> = Vec::new();
-    for &old in &old_order {
-        let mut n = p.nodes[old].clone();
-        n.inputs = n
-            .inputs
-            .iter()
-            .filter_map(|e| new_index(e.from).map(|from| InputEdge { from, ..e.clone() }))
-            .collect();
-        n.upstream = n.upstream.iter().filter_map(|&u| new_index(u)).collect();
-        nodes.push(n);
-    }
-    let mut inputs = Vec::new();
-    for (k, id) in path.iter().enumerate() {
-        let Some(from) = p.index_of(id).and_then(new_index) else {
-            bail!("node `{id}` vanished from the task");
-        };
-        inputs.push(InputEdge {
+        .enumerate()
+        .map(|(k, id)| InputRef {
             port: format!("model{}", k + 1),
-            from,
+            from: id.clone(),
             from_port: "model".into(),
-        });
-    }
+        })
+        .collect();
     if let Some(first) = path.first().and_then(|id| p.index_of(id))
         && let Some(src) = data_source(&p.nodes[first])
-        && let Some(from) = new_index(src.from)
     {
-        inputs.push(InputEdge {
+        inputs.push(InputRef {
             port: "train_data".into(),
-            from,
+            from: p.nodes[src.from].id.clone(),
             from_port: src.from_port.clone(),
         });
     }
-    let mut upstream: Vec<usize> = inputs.iter().map(|e| e.from).collect();
-    upstream.sort_unstable();
-    upstream.dedup();
-    nodes.push(ValidatedNode {
-        id: COMBINE.into(),
-        config: ComponentConfig::MakePipelineModel(MakePipelineModel {
-            class_names: None,
-            params_array: None,
-            oss_dir: None,
-            file_name: None,
-            overwrite: false,
-            output_model_name: name,
-        }),
-        inputs,
-        upstream,
-        retry: RetryPolicy {
-            limit: 0,
-            backoff: std::time::Duration::ZERO,
-        },
-        timeout: None,
+    let config = ComponentConfig::MakePipelineModel(MakePipelineModel {
+        class_names: None,
+        params_array: None,
+        oss_dir: None,
+        file_name: None,
+        overwrite: false,
+        output_model_name: name,
     });
+    let mut task = p
+        .subset(path)?
+        .in_run_order()
+        .with_node(NewNode::new(COMBINE, config, inputs))?;
     let id = new_run_id();
     let suffix = id.rsplit('-').next().unwrap_or(&id);
-    Ok(ValidatedPipeline {
-        name: format!("model-combination-{suffix}"),
-        description: Some(format!(
-            "pipeline model of `{}`: {}",
-            p.name,
-            path.join(", ")
-        )),
-        order: (0..nodes.len()).collect(),
-        nodes,
-        ..p.clone()
-    })
+    task.name = format!("model-combination-{suffix}");
+    task.description = Some(format!(
+        "pipeline model of `{}`: {}",
+        p.name,
+        path.join(", ")
+    ));
+    Ok(task)
 }
