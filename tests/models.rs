@@ -672,14 +672,19 @@ fn assert_late_racer_loses(
     to: &str,
     bucket_file: impl Fn(&str) -> Vec<u8>,
 ) {
+    let go = ws
+        .path()
+        .join(format!("go-{}", to.replace(['/', ':'], "_")));
     let mut late = ws.cmd(&["models", "export", "bc_lr", "--to", to]);
     late.envs(env.iter().copied());
-    let (child, rest) = start_at(late, "export:checked=3000");
+    let (child, rest) = start_at(late, &format!("export:checked@{}", go.display()));
     let mut early = ws.cmd(&["models", "export", "bc_lr", "--to", to]);
     early.envs(env.iter().copied());
     let out = early.output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let winner_meta = bucket_file("bc_lr.meta");
+    // the winner is done: let the late racer's create-only write go on
+    std::fs::write(&go, "").unwrap();
     let status = child.wait_with_output().unwrap().status;
     let rest: Vec<String> = rest.map(|l| l.unwrap()).collect();
     assert_eq!(

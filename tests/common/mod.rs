@@ -163,7 +163,7 @@ pub fn start_at(
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let name = point.split('=').next().unwrap();
+    let name = point.split(['=', '@']).next().unwrap();
     let reached = lines.any(|l| l.unwrap().contains(&format!("failpoint `{name}` reached")));
     assert!(reached, "never reached `{point}`");
     (child, lines)

@@ -5,24 +5,67 @@
 /// When the environment variable `PAI_FAILPOINT` is `name`, prints
 /// `failpoint NAME reached` to stderr and sleeps forever, so that a test can
 /// kill the process at exactly this point; when it is `name=MS`, prints the
-/// same and goes on after MS milliseconds. Otherwise does nothing.
+/// same and goes on after MS milliseconds; when it is `name@FILE`, prints
+/// the same and goes on once FILE exists (a test lets a competitor finish
+/// first, then releases it, whatever the machine's load; at most 10
+/// minutes). Otherwise does nothing.
 pub fn failpoint(name: &str) {
     let Some(value) = std::env::var_os("PAI_FAILPOINT") else {
         return;
     };
     let value = value.to_string_lossy();
-    let (point, delay) = match value.split_once('=') {
-        Some((p, ms)) => (p, ms.parse::<u64>().ok()),
-        None => (&*value, None),
-    };
+    let (point, hold) = parse(&value);
     if point != name {
         return;
     }
     eprintln!("failpoint `{name}` reached");
-    match delay {
-        Some(ms) => std::thread::sleep(std::time::Duration::from_millis(ms)),
-        None => loop {
+    match hold {
+        Hold::For(ms) => std::thread::sleep(std::time::Duration::from_millis(ms)),
+        Hold::Until(file) => {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+            while !std::path::Path::new(file).exists() && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        Hold::Forever => loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));
         },
+    }
+}
+
+/// How long a reached failpoint holds the process.
+#[derive(Debug, PartialEq)]
+enum Hold<'a> {
+    Forever,
+    For(u64),
+    Until(&'a str),
+}
+
+/// `name`, `name=MS` or `name@FILE`.
+fn parse(value: &str) -> (&str, Hold<'_>) {
+    if let Some((point, file)) = value.split_once('@') {
+        return (point, Hold::Until(file));
+    }
+    match value.split_once('=') {
+        Some((point, ms)) => (point, ms.parse().map_or(Hold::Forever, Hold::For)),
+        None => (value, Hold::Forever),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_forms_parse() {
+        assert_eq!(parse("export:checked"), ("export:checked", Hold::Forever));
+        assert_eq!(
+            parse("export:checked=30"),
+            ("export:checked", Hold::For(30))
+        );
+        assert_eq!(
+            parse("export:checked@/tmp/go"),
+            ("export:checked", Hold::Until("/tmp/go"))
+        );
     }
 }
