@@ -10,11 +10,15 @@
 /// first, then releases it, whatever the machine's load; at most 10
 /// minutes). Otherwise does nothing.
 pub fn failpoint(name: &str) {
-    let Some(value) = std::env::var_os("PAI_FAILPOINT") else {
+    // read once per process: some failpoints sit on the scheduler's
+    // per-node path, which should not take the environment's lock each time
+    static VALUE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let Some(value) = VALUE.get_or_init(|| {
+        std::env::var_os("PAI_FAILPOINT").map(|v| v.to_string_lossy().into_owned())
+    }) else {
         return;
     };
-    let value = value.to_string_lossy();
-    let (point, hold) = parse(&value);
+    let (point, hold) = parse(value);
     if point != name {
         return;
     }
